@@ -29,8 +29,12 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("title", "text", 5.0, doc="main, vernacular and alternative titles"),
     FieldSpec("author", "text", 3.0, doc="personal and corporate names, romanised and vernacular"),
     FieldSpec("subject", "text", 2.0, doc="subject headings and keywords"),
-    FieldSpec("all", "text", 1.0, doc="every searchable word: titles, names, publisher, series, "
-              "summary, journal title"),
+    FieldSpec(
+        "all",
+        "text",
+        1.0,
+        doc="every searchable word: titles, names, publisher, series, summary, journal title",
+    ),
     FieldSpec("isbn", "keyword", doc="ISBN-13"),
     FieldSpec("issn", "keyword", doc="ISSN and eISSN, NNNN-NNNC"),
     FieldSpec("doi", "keyword", doc="lower-case DOI"),
@@ -40,7 +44,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("language", "keyword", facet=True, doc="ISO 639-2/B code"),
     FieldSpec("year", "integer", facet=True, doc="publication year"),
     FieldSpec("library", "keyword", facet=True, doc="codes of libraries holding it, print or e"),
-    FieldSpec("online", "keyword", facet=True, doc="'open' and/or 'licensed' when full text exists"),
+    FieldSpec(
+        "online", "keyword", facet=True, doc="'open' and/or 'licensed' when full text exists"
+    ),
     FieldSpec("online_for", "keyword", doc="'*' for open access, else library codes with e-access"),
     FieldSpec("subject_facet", "keyword", facet=True, doc="subject headings, exact"),
     FieldSpec("source", "keyword", doc="source names that contributed a record"),

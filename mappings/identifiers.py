@@ -29,10 +29,14 @@ __all__ = [
     "normalise_pmid",
 ]
 
-_ISBN_CANDIDATE = re.compile(r"(?<![0-9Xx])(97[89][\d\- ]{10,14}|[\d][\d\- ]{8,11}[\dXx])(?![\dXx])")
+_ISBN_CANDIDATE = re.compile(
+    r"(?<![0-9Xx])(97[89][\d\- ]{10,14}|[\d][\d\- ]{8,11}[\dXx])(?![\dXx])"
+)
 _ISSN = re.compile(r"(?<!\d)(\d{4})\s*[-\u2010-\u2015]?\s*(\d{3}[\dXx])(?![\dXx])")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
-_OCLC_PREFIX = re.compile(r"^\s*(?:\(OCoLC\)|OCoLC|ocm|ocn|on|info:oclcnum/)\s*", re.IGNORECASE)
+_OCLC_PREFIX = re.compile(
+    r"^\s*(?:\(OCoLC\)|OCoLC|ocm|ocn|on|info:oclcnum/)\s*(?=\S)", re.IGNORECASE
+)
 
 
 def _isbn13_check(digits12: str) -> str:
@@ -104,7 +108,9 @@ def normalise_oclc(value: str) -> str:
     """OCLC number as digits without prefix or leading zeros, else ``""``."""
     if not value:
         return ""
-    text = _OCLC_PREFIX.sub("", value.strip())
+    text = value.strip()
+    while _OCLC_PREFIX.match(text):
+        text = _OCLC_PREFIX.sub("", text, count=1)
     match = re.match(r"0*(\d+)", text)
     return match.group(1) if match else ""
 

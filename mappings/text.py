@@ -46,8 +46,8 @@ def cjk_bigrams(text: str) -> str:
     if not text or not has_cjk(text):
         return text
     simplified = to_simplified(text)
-    return _CJK_RUN.sub(lambda m: f" {_bigrams(m.group(0))} ", simplified).strip().replace(
-        "  ", " "
+    return (
+        _CJK_RUN.sub(lambda m: f" {_bigrams(m.group(0))} ", simplified).strip().replace("  ", " ")
     )
 
 
