@@ -45,7 +45,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("year", "integer", facet=True, doc="publication year"),
     FieldSpec("library", "keyword", facet=True, doc="codes of libraries holding it, print or e"),
     FieldSpec(
-        "online", "keyword", facet=True, doc="'open' and/or 'licensed' when full text exists"
+        "online", "keyword", facet=True, doc="'open' / 'licensed' if full text"
     ),
     FieldSpec("online_for", "keyword", doc="'*' for open access, else library codes with e-access"),
     FieldSpec("subject_facet", "keyword", facet=True, doc="subject headings, exact"),
