@@ -1,0 +1,201 @@
+"""Query building and exact paging for the tantivy backend.
+
+The contract (:mod:`indexer.backends.base`) fixes tie-breaks that tantivy's collectors do
+not: relevance ties and sort-key ties are ordered by ``id``, and documents without the
+sort key come last. :class:`PageReader` makes those orders exact with at most three
+collector runs per page (top-N by key, the boundary group by id, the missing group by
+id), so a page never depends on segment layout and agrees with Elasticsearch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Order, Query
+
+from indexer.backends.base import SearchQuery
+from indexer.backends.query import FIELD_BOOSTS, analyse_text, field_clauses
+
+__all__ = ["PageReader", "Row", "build_query", "filter_query", "text_query"]
+
+Analyse = Callable[[str], list[str]]
+#: Sort name -> (field, descending).
+SORT_FIELDS = {"newest": ("year", True), "oldest": ("year", False), "title": ("title_sort", False)}
+_MAX_TIE_FETCH = 100_000
+
+
+@dataclass(slots=True)
+class Row:
+    """One fetched document: its score or sort value, id and stored fields."""
+
+    key: Any
+    id: str
+    doc: dict[str, list[Any]]
+
+
+def _must(clauses: list[Query]) -> Query:
+    if len(clauses) == 1:
+        return clauses[0]
+    return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+
+def _word_query(schema: tantivy.Schema, tokens: list[str], fields: dict[str, float]) -> Query:
+    """Every token of one word, each found in any of ``fields`` (boosted)."""
+    per_token = []
+    for token in tokens:
+        should = [
+            (Occur.Should, Query.boost_query(Query.term_query(schema, name, token), boost))
+            for name, boost in fields.items()
+        ]
+        per_token.append(Query.boolean_query(should))
+    return _must(per_token)
+
+
+def _identifier_query(schema: tantivy.Schema, kind: str, value: str) -> Query:
+    if not value:
+        return Query.empty_query()
+    return Query.term_query(schema, kind, value)
+
+
+def text_query(
+    schema: tantivy.Schema, words: list[str], analyse: Analyse, fields: dict[str, float]
+) -> Query | None:
+    """Words ANDed, each matching any of ``fields``; None when no word has a token."""
+    clauses = []
+    for word in words:
+        tokens = analyse(word)
+        if tokens:
+            clauses.append(_word_query(schema, tokens, fields))
+    return _must(clauses) if clauses else None
+
+
+def _scoring_clauses(schema: tantivy.Schema, query: SearchQuery, analyse: Analyse) -> list[Query]:
+    clauses: list[Query] = []
+    understood = analyse_text(query.text)
+    if understood.identifier:
+        clauses.append(_identifier_query(schema, *understood.identifier))
+    elif understood.words:
+        found = text_query(schema, understood.words, analyse, FIELD_BOOSTS)
+        clauses.append(found if found is not None else Query.empty_query())
+    words, identifiers = field_clauses(query.fields)
+    for name, field_words in words.items():
+        found = text_query(schema, field_words, analyse, {name: FIELD_BOOSTS[name]})
+        clauses.append(found if found is not None else Query.empty_query())
+    for name, value in identifiers.items():
+        clauses.append(_identifier_query(schema, name, value))
+    return clauses
+
+
+def filter_query(schema: tantivy.Schema, query: SearchQuery, known: set[str]) -> list[Query]:
+    """Non-scoring filter clauses: values of a field ORed, fields ANDed, year bounds."""
+    clauses: list[Query] = []
+    for name, values in query.filters.items():
+        if name not in known or not values:
+            continue
+        if name == "year":
+            typed: list[Any] = [int(v) for v in values if str(v).strip().lstrip("-").isdigit()]
+        else:
+            typed = [str(v) for v in values]
+        if not typed:
+            clauses.append(Query.empty_query())
+            continue
+        clauses.append(Query.term_set_query(schema, name, typed))
+    if query.year_from is not None or query.year_to is not None:
+        clauses.append(
+            Query.range_query(
+                schema,
+                "year",
+                tantivy.FieldType.Integer,
+                lower_bound=query.year_from,
+                upper_bound=query.year_to,
+            )
+        )
+    return [Query.const_score_query(q, 0.0) for q in clauses]
+
+
+def build_query(
+    schema: tantivy.Schema, query: SearchQuery, analyse: Analyse, known: set[str]
+) -> tuple[Query, bool]:
+    """The whole query and whether it scores (False: every hit scores the same)."""
+    scoring = _scoring_clauses(schema, query, analyse)
+    filters = filter_query(schema, query, known)
+    if not scoring and not filters:
+        return Query.all_query(), False
+    return _must(scoring + filters), bool(scoring)
+
+
+class PageReader:
+    """Fetch one page of a query in the contract's exact order."""
+
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
+        self.searcher = searcher
+        self.schema = schema
+
+    def count(self, query: Query) -> int:
+        return self.searcher.search(query, 1, count=True).count
+
+    def _rows(self, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[Row]:
+        rows = []
+        for key, address in hits:
+            doc = self.searcher.doc(address).to_dict()
+            rows.append(Row(key, doc["id"][0], doc))
+        return rows
+
+    def by_id(self, query: Query, offset: int, limit: int) -> list[Row]:
+        if limit <= 0:
+            return []
+        result = self.searcher.search(
+            query, limit, count=False, order_by_field="id", offset=offset, order=Order.Asc
+        )
+        return self._rows(result.hits)
+
+    def by_score(self, query: Query, offset: int, limit: int, total: int) -> list[Row]:
+        """Score desc, then id asc; fetches past the page end while scores tie."""
+        wanted = offset + limit
+        if limit <= 0 or wanted <= 0 or offset >= total:
+            return []
+        fetch = min(wanted + 1, total)
+        while True:
+            hits = self.searcher.search(query, fetch, count=False).hits
+            if len(hits) < fetch or fetch >= total or fetch - wanted > _MAX_TIE_FETCH:
+                break
+            if hits[-1][0] < hits[min(wanted, len(hits)) - 1][0]:
+                break
+            fetch = min(fetch * 2, total)
+        rows = self._rows(hits)
+        rows.sort(key=lambda row: (-row.key, row.id))
+        return rows[offset:wanted]
+
+    def by_field(
+        self, query: Query, name: str, descending: bool, offset: int, limit: int
+    ) -> list[Row]:
+        """Sort key then id; documents without the key come last, by id."""
+        wanted = offset + limit
+        if limit <= 0:
+            return []
+        present = _must([query, Query.exists_query(name)])
+        order = Order.Desc if descending else Order.Asc
+        hits = self.searcher.search(present, wanted, count=False, order_by_field=name, order=order)
+        rows = self._rows(hits.hits)
+        if len(rows) == wanted:
+            boundary = rows[-1].key
+            ties = [row for row in rows if row.key == boundary]
+            rows = [row for row in rows if row.key != boundary]
+            group = _must([query, Query.term_query(self.schema, name, boundary)])
+            for row in self.by_id(group, 0, len(ties)):
+                row.key = boundary
+                rows.append(row)
+        sign = -1 if descending else 1
+        if rows and isinstance(rows[0].key, str):
+            rows.sort(key=lambda row: (row.key, row.id))
+        else:
+            rows.sort(key=lambda row: (sign * row.key, row.id))
+        if len(rows) < wanted:
+            missing = Query.boolean_query(
+                [(Occur.Must, query), (Occur.MustNot, Query.exists_query(name))]
+            )
+            rows.extend(self.by_id(missing, 0, wanted - len(rows)))
+        return rows[offset:wanted]
