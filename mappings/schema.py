@@ -17,12 +17,15 @@ __all__ = [
     "HOLDING_KINDS",
     "Citation",
     "Cluster",
+    "Decision",
     "EHolding",
     "Holding",
     "Library",
     "LendingPolicy",
     "Link",
+    "Needs",
     "Record",
+    "RotaEntry",
     "to_dict",
 ]
 
@@ -221,6 +224,45 @@ class Citation:
     @property
     def title(self) -> str:
         return self.atitle or self.btitle or self.jtitle
+
+
+@dataclass(slots=True)
+class Needs:
+    """What the patron needs: format, a copy or a loan, at most what cost, by when."""
+
+    format: str = ""
+    service: str = "copy"
+    max_cost: float | None = None
+    needed_by: str = ""
+    electronic_ok: bool = True
+
+
+@dataclass(slots=True)
+class RotaEntry:
+    """One candidate lender in a rota: its rank, score, score components and why."""
+
+    library: str
+    rank: int
+    score: float
+    components: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Decision:
+    """What the router decided for a request, with words staff can read.
+
+    ``kind`` is ``fulltext`` (``links``), ``local`` (``holding``), ``lend`` (``rota``) or
+    ``none``; ``excluded`` lists ``{"library", "reason"}`` for every library left out.
+    """
+
+    kind: str
+    links: list[Link] = field(default_factory=list)
+    holding: Holding | None = None
+    rota: list[RotaEntry] = field(default_factory=list)
+    excluded: list[dict[str, str]] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
