@@ -1,1 +1,56 @@
+"""The efirst web app: patron portal, JSON API, embedding, and the other packages'
+blueprints (resolver, router) when they are installed.
 
+Development: ``efirst serve``; production: ``gunicorn 'search_app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from search_app import api, embed, errors, i18n, portal, security, services, templating
+from search_app.config import load_config
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+#: Blueprints of other packages: (module, attribute). Registered when importable.
+OPTIONAL_BLUEPRINTS = (("resolver.web", "bp"), ("router.api", "bp"))
+
+
+def _register_optional(app: Flask) -> None:
+    for module_name, attribute in OPTIONAL_BLUEPRINTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        app.register_blueprint(getattr(module, attribute))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration (defaults < ``EFIRST_*`` env < ``config``), services,
+    i18n, security headers, error handlers and blueprints."""
+    app = Flask(__name__)
+    app.config.update(load_config(config))
+    proxies = int(app.config.get("EFIRST_TRUSTED_PROXIES", 0))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    services.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(api.bp)
+    embed.init_app(app)
+    _register_optional(app)
+    return app

@@ -1,0 +1,53 @@
+"""Chinese (zh_CN) and English with Flask-Babel: message catalogs, plurals, dates, numbers.
+
+The language comes from ``?lang=`` (remembered in the session), then the session, then
+the browser's ``Accept-Language``, then ``BABEL_DEFAULT_LOCALE``. Catalogs live in
+``search_app/translations/<locale>/LC_MESSAGES/messages.po``; the compiled ``.mo`` files
+are committed next to them (``pybabel compile -d search_app/translations``; a test checks
+they match the ``.po`` sources).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+
+__all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "select_locale"]
+
+#: Supported locales and how each names itself in the language switch.
+LOCALES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+_ALIASES = {"zh": "zh_CN", "zh-cn": "zh_CN", "zh_cn": "zh_CN", "zh-hans": "zh_CN", "en": "en"}
+
+
+def _known(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value in LOCALES:
+        return value
+    return _ALIASES.get(value.strip().lower()[:10])
+
+
+def select_locale() -> str:
+    """The locale for this request (see the module docstring for the order)."""
+    cached = g.get("efirst_locale")
+    if cached:
+        return cached
+    chosen = _known(request.args.get("lang"))
+    if chosen and not request.path.startswith("/api/"):
+        session["lang"] = chosen
+    chosen = chosen or _known(session.get("lang"))
+    if not chosen:
+        best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+        chosen = _known(best) or None
+    from flask import current_app
+
+    g.efirst_locale = chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return g.efirst_locale
+
+
+def init_app(app: Flask) -> Babel:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    return Babel(app, locale_selector=select_locale)

@@ -1,0 +1,86 @@
+"""The patron portal (HTML): search with facets, advanced search, record page, exports."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from search_app.availability import availability
+from search_app.exports import EXPORTS
+from search_app.links import coins, outbound_openurl
+from search_app.patron import current_library, library_code
+from search_app.query import ADVANCED_FIELDS, FACET_PARAMS
+from search_app.suggest import suggest
+from search_app.views import count_online, fetch_record, parse_form, run_search
+
+__all__ = ["bp"]
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+@bp.get("/search")
+def search() -> str:
+    """The one search box, results with E-first availability, facets and paging."""
+    form = parse_form()
+    library = current_library()
+    code = library.code if library else ""
+    context = {"form": form, "library": library, "facet_params": FACET_PARAMS}
+    if form.is_empty:
+        return render_template("portal/home.html", **context)
+    results, items = run_search(form, code)
+    help_ = suggest(form.q) if results.total == 0 and form.q else None
+    pages = max(1, math.ceil(min(results.total, _max_results()) / form.per_page))
+    return render_template(
+        "portal/search.html",
+        results=results,
+        items=items,
+        pages=pages,
+        online_now=count_online(form, code),
+        suggestion=help_,
+        **context,
+    )
+
+
+def _max_results() -> int:
+    return int(current_app.config["EFIRST_MAX_OFFSET"])
+
+
+@bp.get("/advanced")
+def advanced() -> str:
+    form = parse_form()
+    return render_template(
+        "portal/advanced.html", form=form, fields=ADVANCED_FIELDS, library=current_library()
+    )
+
+
+@bp.get("/record/<record_id>")
+def record(record_id: str) -> str:
+    """One de-duplicated record: sources, holdings by library, e-links, exports, Get it."""
+    payload = fetch_record(record_id)
+    library = current_library()
+    return render_template(
+        "portal/record.html",
+        record=payload,
+        availability=availability(payload, library_code()),
+        library=library,
+        coins=coins(payload),
+        openurl=outbound_openurl(payload, library),
+        exports=EXPORTS,
+        q=request.args.get("q", "")[:500],
+    )
+
+
+@bp.get("/record/<record_id>/export/<fmt>")
+def export(record_id: str, fmt: str) -> Response:
+    if fmt not in EXPORTS:
+        abort(404)
+    payload = fetch_record(record_id)
+    render, mime, ext = EXPORTS[fmt]
+    safe_id = "".join(c for c in record_id if c.isalnum() or c in "-_")[:80] or "record"
+    return Response(
+        render(payload),
+        mimetype=mime,
+        headers={"Content-Disposition": f'attachment; filename="efirst-{safe_id}.{ext}"'},
+    )

@@ -1,0 +1,136 @@
+"""Template helpers: labels for facet values, library names, language links, highlight."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, g, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from mappings.schema import Library
+from search_app.highlight import highlight
+from search_app.i18n import LOCALES
+from search_app.services import members
+
+__all__ = ["FORMAT_LABELS", "init_app"]
+
+FORMAT_LABELS = {
+    "book": _l("Book"),
+    "journal": _l("Journal"),
+    "article": _l("Article"),
+    "thesis": _l("Thesis"),
+    "conference": _l("Conference paper"),
+    "standard": _l("Standard"),
+    "patent": _l("Patent"),
+    "report": _l("Report"),
+    "audio": _l("Audio"),
+    "video": _l("Video"),
+    "other": _l("Other"),
+}
+ACCESS_LABELS = {"open": _l("Open access"), "licensed": _l("Licensed")}
+FACET_TITLES = {
+    "format": _l("Format"),
+    "access": _l("Access"),
+    "language": _l("Language"),
+    "subject": _l("Subject"),
+    "library": _l("Holding library"),
+    "year": _l("Year"),
+}
+# MARC language codes are ISO 639-2/B; Babel knows ISO 639-1 and some 639-2 codes.
+_MARC_TO_BABEL = {
+    "chi": "zh",
+    "eng": "en",
+    "fre": "fr",
+    "ger": "de",
+    "jpn": "ja",
+    "kor": "ko",
+    "rus": "ru",
+    "spa": "es",
+    "ita": "it",
+    "ara": "ar",
+    "por": "pt",
+    "lat": "la",
+    "dut": "nl",
+    "tha": "th",
+    "vie": "vi",
+    "gre": "el",
+    "heb": "he",
+    "dan": "da",
+}
+
+
+def library_name(code: str) -> str:
+    library = members().get(code)
+    return library.name(str(get_locale())) if library else code
+
+
+def language_name(code: str) -> str:
+    try:
+        locale = Locale.parse(str(get_locale()))
+    except (UnknownLocaleError, ValueError):
+        return code
+    key = _MARC_TO_BABEL.get(code, code)
+    return locale.languages.get(key, code)
+
+
+def facet_label(facet: str, value: str) -> str:
+    if facet == "format":
+        return str(FORMAT_LABELS.get(value, value))
+    if facet == "access":
+        return str(ACCESS_LABELS.get(value, value))
+    if facet == "language":
+        return language_name(value)
+    if facet == "library":
+        return library_name(value)
+    return value
+
+
+def logo_letter(library: Library) -> str:
+    name = library.name(str(get_locale())) or library.code
+    return name[:1].upper()
+
+
+def switch_lang_url(locale: str) -> str:
+    """This page in another language (``lang`` added to the current arguments)."""
+    args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args if k != "lang"}
+    args["lang"] = locale
+    if request.endpoint is None:
+        return url_for("portal.search", lang=locale)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "locales": LOCALES,
+        "current_locale": str(get_locale()),
+        "embed_code": g.get("embed_code", ""),
+        "format_labels": FORMAT_LABELS,
+        "facet_titles": FACET_TITLES,
+        "now": datetime.now(UTC),
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_context)
+    app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["safe_url"] = safe_url
+    app.jinja_env.globals.update(
+        library_name=library_name,
+        language_name=language_name,
+        facet_label=facet_label,
+        logo_letter=logo_letter,
+        switch_lang_url=switch_lang_url,
+        members_list=lambda: sorted(members().libraries.items()),
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def safe_url(url: Any) -> str:
+    """``url`` if it is http(s), else "" (no ``javascript:`` or ``data:`` links from data)."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""

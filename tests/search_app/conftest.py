@@ -1,0 +1,58 @@
+"""Fixtures for the portal: a real tantivy index (in RAM) of a small catalogue, the
+bundled sample consortium with embedding domains, and the app built on them."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from indexer.backends.tantivy_backend import TantivyBackend
+from indexer.documents import cluster_document
+from mappings.schema import Library
+from router.members import SAMPLE_MEMBERS, load_members
+from search_app import create_app
+from tests.search_app.records import PKU, THU, sample_clusters
+
+ALLOWED_ORIGIN = "https://library.pku.example"
+
+
+@pytest.fixture(scope="session")
+def backend() -> Iterator[TantivyBackend]:
+    engine = TantivyBackend(None)
+    engine.ensure_index()
+    result = engine.upsert(cluster_document(c) for c in sample_clusters())
+    assert not result.failed, result.failed
+    engine.refresh()
+    yield engine
+    engine.close()
+
+
+def sample_members(**embed: list[str]) -> dict[str, Library]:
+    """The bundled sample consortium; ``embed`` maps codes to their embed_domains."""
+    libraries = load_members(SAMPLE_MEMBERS)
+    for code, domains in embed.items():
+        libraries[code] = dataclasses.replace(libraries[code], embed_domains=domains)
+    return libraries
+
+
+@pytest.fixture()
+def app(backend: TantivyBackend, tmp_path: Path) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "EFIRST_DATA_DIR": str(tmp_path),
+            "EFIRST_BACKEND": backend,
+            "EFIRST_MEMBERS": sample_members(**{PKU: [ALLOWED_ORIGIN], THU: []}),
+            "SECRET_KEY": "test",
+        }
+    )
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
