@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
+from indexer.map import get_mapping
+from indexer.readers.tabular import column_key, map_row
 from indexer.readers.textlines import Line, read_lines
 from mappings.coverage import parse_embargo
 from mappings.errors import RecordError
 from mappings.identifiers import normalise_doi, normalise_isbn, normalise_issn
+from mappings.loader import Mapping
 from mappings.schema import EHolding, Holding, Link, Record
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "read_kbart_records",
 ]
 
-MAPPING_FILE = Path(__file__).resolve().parents[2] / "mappings" / "sources" / "kbart.toml"
 KBART_COLUMNS = tuple(
     f.name for f in dataclasses.fields(EHolding) if f.name not in ("library", "package")
 )
@@ -47,15 +46,12 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[ T][\d:.Z+-]*)?$")
 _NULLS = frozenset({"n/a", "na", "null", "none", "-", "--", "?"})
 
 
-@lru_cache(maxsize=1)
-def _config() -> dict[str, Any]:
-    with MAPPING_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+def _mapping() -> Mapping:
+    return get_mapping("kbart")
 
 
 def _column_name(cell: str) -> str:
-    name = re.sub(r"[\s\-]+", "_", cell.strip().strip('"').lstrip("\ufeff").strip().lower())
-    return _config()["columns"]["aliases"].get(name, name)
+    return column_key(cell.strip().strip('"'), _mapping().settings.get("aliases"))
 
 
 def _cells(text: str) -> list[str]:
@@ -143,7 +139,7 @@ def _make_eholding(values: dict[str, str], library: str, package: str) -> EHoldi
         except RecordError as exc:
             raise _LineError("embargo_info", exc.reason) from None
     access = values.get("access_type", "P").strip().upper()[:1] or "P"
-    if access not in _config()["access"]:
+    if access not in _mapping().settings["access"]:
         raise _LineError("access_type", f"access_type {values['access_type']!r} is not F or P")
     values["access_type"] = access
     ptype = _publication_type(values)
@@ -211,28 +207,19 @@ def coverage_statement(eh: EHolding) -> str:
     return text
 
 
-def eholding_to_record(eh: EHolding, source: str, source_id: str) -> Record:
-    """The bibliographic record a KBART line describes, held electronically by its library."""
-    ids = eholding_identifiers(eh)
-    fmt = _config()["formats"].get(eh.publication_type, "book")
-    year_text = eh.date_monograph_published_print or eh.date_monograph_published_online
-    access = _config()["access"][eh.is_open and "F" or "P"]
-    record = Record(
-        source=source,
-        source_id=source_id,
-        format=fmt,
-        title=eh.publication_title,
-        authors=[a for a in (eh.first_author, eh.first_editor) if a],
-        publisher=eh.publisher_name,
-        year=int(year_text[:4]) if year_text[:4].isdigit() else None,
-        edition=eh.monograph_edition if eh.monograph_edition not in ("", "0", "1") else "",
-        isbn=ids["isbn"],
-        issn=ids["issn"],
-        doi=ids["doi"][0] if ids["doi"] else "",
-        local_ids=[eh.title_id] if eh.title_id else [],
-        volume=eh.monograph_volume if eh.monograph_volume not in ("", "0") else "",
-        summary=eh.notes,
-    )
+def eholding_to_record(
+    eh: EHolding, source: str, source_id: str, mapping: Mapping | None = None
+) -> Record:
+    """The record a KBART line describes, held electronically by its library.
+
+    The bibliographic fields come from ``mapping`` (default ``mappings/sources/kbart.toml``)
+    applied to the e-holding's values; the holding (coverage statement, package as
+    location) and the link (``open`` when access_type is F) are added here.
+    """
+    mapping = mapping or _mapping()
+    values = {name: value for name in KBART_COLUMNS if (value := getattr(eh, name, ""))}
+    record = map_row(values, mapping, source, source_id)
+    access = mapping.settings["access"]["F" if eh.is_open else "P"]
     record.holdings.append(
         Holding(
             library=eh.library,
