@@ -17,7 +17,7 @@ from pymarc import Field, Indicators, Record, Subfield
 
 from bench.works import Work, isbn10_of
 
-__all__ = ["Copy", "render"]
+__all__ = ["Copy", "hyphenate_isbn", "render"]
 
 _LEADER_TYPE = {
     "book": "am",
@@ -45,7 +45,7 @@ def _f(tag: str, ind: str, *pairs: str) -> Field:
     return Field(tag=tag, indicators=Indicators(ind[0], ind[1]), subfields=subs)
 
 
-def _hyphenate(isbn: str) -> str:
+def hyphenate_isbn(isbn: str) -> str:
     if len(isbn) == 13:
         return f"{isbn[:3]}-{isbn[3]}-{isbn[4:7]}-{isbn[7:12]}-{isbn[12]}"
     return f"{isbn[0]}-{isbn[1:4]}-{isbn[4:9]}-{isbn[9]}"
@@ -58,7 +58,7 @@ def _isbn_text(work: Work, rng: random.Random) -> str:
         isbn10 = isbn10_of(isbn)
         isbn = isbn10 or isbn
     if rng.random() < 0.5:
-        isbn = _hyphenate(isbn)
+        isbn = hyphenate_isbn(isbn)
     if style > 0.85:
         isbn += rng.choice((" (pbk.)", " (hbk.)", " (alk. paper)", " (paperback)"))
     return isbn
