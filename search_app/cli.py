@@ -9,7 +9,13 @@ import click
 __all__ = ["main"]
 
 # Each package exposes ``commands: list[click.Command]`` in its own cli module.
-COMMAND_MODULES = ("indexer.cli", "router.cli", "resolver.cli", "search_app.serve_cli")
+COMMAND_MODULES = (
+    "indexer.cli",
+    "router.cli",
+    "resolver.cli",
+    "search_app.serve_cli",
+    "search_app.demo",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
