@@ -1,0 +1,214 @@
+"""Apply a compiled source mapping to a decoded MARC record, giving a :class:`Record`.
+
+>>> mapping = get_mapping("marc21")
+>>> mapping.reader
+'marc'
+
+:func:`get_mapping` loads a mapping once per process (workers of a multiprocessing pool
+each load it on first use). :func:`map_marc` is the per-record hot path: precompiled specs,
+no regex compiled per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from indexer.marc_spec import MarcRecord, parse_spec
+from indexer.normalise import clean_text, extract_year, marc21_format, unimarc_format
+from indexer.transforms import Transform, extractor, get_extractor, get_transform
+from mappings.errors import MappingError
+from mappings.loader import FieldRule, Mapping, load_mapping, load_value_map
+from mappings.schema import Holding, Link, Record
+
+__all__ = [
+    "IndexerCompiler",
+    "apply_values",
+    "get_mapping",
+    "is_open_access_url",
+    "map_marc",
+]
+
+
+class IndexerCompiler:
+    """Compiles mapping strings with the indexer's spec parsers and transform registry."""
+
+    def spec(self, kind: str, text: str) -> Any:
+        if kind == "marc":
+            return parse_spec(text)
+        if kind == "xpath":
+            try:
+                etree.XPath(text)
+            except etree.XPathSyntaxError as exc:
+                raise ValueError(f"bad XPath {text!r}: {exc}") from None
+            return text
+        if not text.strip():
+            raise ValueError("empty column name")
+        return text
+
+    def transform(self, name: str, arg: str | None) -> Transform:
+        return get_transform(name, arg)
+
+    def extractor(self, name: str) -> Callable[..., list[str]]:
+        return get_extractor(name)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str) -> Mapping:
+    return load_mapping(path, IndexerCompiler())
+
+
+def get_mapping(ref: str | Path) -> Mapping:
+    """The compiled mapping ``ref`` (a name in ``mappings/sources`` or a path), cached."""
+    return _load(str(ref))
+
+
+@lru_cache(maxsize=1)
+def _open_hosts() -> tuple[str, ...]:
+    return tuple(load_value_map("open_access_hosts"))
+
+
+def is_open_access_url(url: str) -> bool:
+    """True when ``url``'s host is a known open-access host (``maps/open_access_hosts``)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in _open_hosts())
+
+
+def apply_values(record: Record, rule: FieldRule, values: list[str]) -> None:
+    """Run ``rule``'s transforms over ``values`` and store the result on ``record``."""
+    for func in rule.transforms:
+        values = func(values)
+        if not values:
+            break
+    if not values:
+        return
+    if rule.target == "list":
+        setattr(record, rule.name, list(dict.fromkeys(values)))
+    elif rule.target == "int":
+        found = extract_year(values[0]) if rule.name == "year" else None
+        if found is None and values[0].strip().lstrip("-").isdigit():
+            found = int(values[0])
+        setattr(record, rule.name, found)
+    elif rule.target == "bool":
+        setattr(record, rule.name, values[0].strip().lower() in ("1", "true", "yes", "d"))
+    else:
+        setattr(record, rule.name, values[0])
+
+
+def _extract(rec: MarcRecord, rule: FieldRule) -> list[str]:
+    if rule.extractor is not None:
+        return rule.extractor(rec)
+    values: list[str] = []
+    for spec in rule.specs:
+        values.extend(spec.extract(rec, rule.separator))
+    return [c for c in map(clean_text, values) if c]
+
+
+def _subfields(field: tuple[str, str, list[tuple[str, str]]], codes: tuple[str, ...]) -> str:
+    for group in codes:
+        found = [clean_text(v) for c, v in field[2] if c in group and v.strip()]
+        if found:
+            return " ".join(found)
+    return ""
+
+
+def _links(rec: MarcRecord, mapping: Mapping, library: str) -> list[Link]:
+    links: dict[str, Link] = {}
+    for rule in mapping.links:
+        for spec in rule.specs:
+            fields = rec.linked(spec.tag) if spec.linked else rec.datafields(spec.tag)
+            for field in fields:
+                if rule.exclude_ind2 and field[1] in rule.exclude_ind2:
+                    continue
+                if spec.ind1 is not None and field[0] != spec.ind1:
+                    continue
+                if spec.ind2 is not None and field[1] != spec.ind2:
+                    continue
+                flag = _subfields(field, (rule.access,)) if rule.access else ""
+                label = _subfields(field, tuple(rule.label)) if rule.label else ""
+                codes = spec.codes or "u"
+                for url in (v.strip() for c, v in field[2] if c in codes):
+                    if not url.lower().startswith(("http://", "https://", "ftp://")):
+                        continue
+                    is_open = flag == rule.open_value or is_open_access_url(url)
+                    links.setdefault(
+                        url,
+                        Link(
+                            url=url,
+                            access="open" if is_open else "licensed",
+                            label=label,
+                            library="" if is_open else library,
+                        ),
+                    )
+    return list(links.values())
+
+
+def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
+    out: list[Holding] = []
+    seen: set[str] = set()
+    for rule in mapping.holdings:
+        for field in rec.datafields(rule.tag):
+            holding = Holding(
+                library=library,
+                kind="print",
+                location=_subfields(field, rule.location),
+                call_number=_subfields(field, rule.call_number),
+                status=_subfields(field, rule.status),
+                coverage=_subfields(field, rule.coverage),
+                url=_subfields(field, rule.url),
+            )
+            key = "".join(ch for ch in holding.call_number.lower() if ch.isalnum())
+            if key and key in seen:
+                continue
+            if holding.location or holding.call_number or holding.status or holding.coverage:
+                seen.add(key)
+                out.append(holding)
+    return out
+
+
+def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") -> Record:
+    """The :class:`Record` that ``mapping`` makes of ``rec``.
+
+    Raises :class:`MappingError` naming the field when a transform fails (a mapping bug).
+    """
+    record = Record(source=source, source_id="")
+    for rule in mapping.fields:
+        try:
+            values = _extract(rec, rule)
+            if values or rule.transforms:
+                apply_values(record, rule, values)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise MappingError(f"{mapping.path}: fields.{rule.name}: {exc!r}") from exc
+    if mapping.links:
+        record.links = _links(rec, mapping, library)
+    if mapping.holdings:
+        record.holdings = _holdings(rec, mapping, library)
+    return record
+
+
+@extractor("marc21_format")
+def _marc21_format(rec: MarcRecord) -> list[str]:
+    """Format from leader/06-07, 008/24-29/33, 006, 007, 502 (thesis) and 111/711."""
+    return [
+        marc21_format(
+            rec.leader,
+            rec.control("008"),
+            [f for f in rec.fields.get("006", ()) if isinstance(f, str)],
+            [f for f in rec.fields.get("007", ()) if isinstance(f, str)],
+            thesis_note="502" in rec.fields,
+            conference_name="111" in rec.fields or "711" in rec.fields,
+        )
+    ]
+
+
+@extractor("unimarc_format")
+def _unimarc_format(rec: MarcRecord) -> list[str]:
+    """Format from the UNIMARC leader/06-07, 105$a (nature of contents) and 110$a."""
+    f105 = parse_spec("105a").extract(rec)
+    f110 = parse_spec("110a").extract(rec)
+    return [unimarc_format(rec.leader, f105[0] if f105 else "", f110[0] if f110 else "")]
