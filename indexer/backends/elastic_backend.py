@@ -1,0 +1,440 @@
+"""Elasticsearch as the search engine (scale-out), with the official ``elasticsearch`` client.
+
+- Searches and writes go through an alias (``EFIRST_INDEX_NAME``, default ``efirst``)
+  pointing at one versioned index ``<alias>-<UTC timestamp>``; :meth:`ElasticBackend.rebuild`
+  builds a new version, switches the alias atomically and deletes the old one, so a
+  search never sees a half-built index (``efirst reindex``).
+- Index definition: :mod:`indexer.backends.es_index` (from the field table); queries:
+  :mod:`indexer.backends.es_query` (the same clauses as the tantivy backend).
+- Bulk writes use :func:`elasticsearch.helpers.streaming_bulk` with
+  ``raise_on_error=False``; 429/503 answers are retried with exponential back-off, and
+  every document that still fails comes back in :class:`BulkResult` as ``(id, reason)``.
+- Elasticsearch down or too slow: :class:`~mappings.errors.BackendUnavailable` with a
+  message naming the URL (the CLI and the portal show it; no traceback). A refused
+  operation: :class:`~mappings.errors.BackendError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import elastic_transport
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+
+from indexer.backends.base import BulkResult, Hit, SearchBackend, SearchQuery, SearchResults
+from indexer.backends.es_index import index_body, mapping_signature, new_index_name, to_source
+from indexer.backends.es_query import (
+    build_query,
+    facet_aggs,
+    highlights,
+    online_filter,
+    sort_clause,
+)
+from mappings.errors import BackendError, BackendUnavailable
+
+__all__ = ["ElasticBackend", "RebuildReport"]
+
+log = logging.getLogger(__name__)
+
+#: Statuses retried (by the transport for whole requests, by the bulk helper per item).
+RETRY_STATUSES = (429, 502, 503, 504)
+_UNAVAILABLE_STATUSES = frozenset(RETRY_STATUSES)
+
+
+@dataclass(slots=True)
+class RebuildReport:
+    """What :meth:`ElasticBackend.rebuild` did."""
+
+    index: str
+    previous: list[str] = field(default_factory=list)
+    result: BulkResult = field(default_factory=BulkResult)
+
+
+def _reason(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    text = f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
+    cause = error.get("caused_by")
+    return f"{text} ({_reason(cause)})" if isinstance(cause, dict) else text
+
+
+class ElasticBackend(SearchBackend):
+    """:class:`SearchBackend` on an Elasticsearch cluster at ``url``, behind ``alias``."""
+
+    def __init__(
+        self,
+        url: str,
+        alias: str = "efirst",
+        *,
+        shards: int = 1,
+        replicas: int = 0,
+        request_timeout: float = 10.0,
+        bulk_timeout: float = 120.0,
+        max_retries: int = 3,
+        chunk_size: int = 1000,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.alias = alias
+        self.shards = shards
+        self.replicas = replicas
+        self.bulk_timeout = bulk_timeout
+        self.max_retries = max_retries
+        self.chunk_size = chunk_size
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.client = Elasticsearch(
+            self.url,
+            request_timeout=request_timeout,
+            max_retries=max_retries,
+            retry_on_status=RETRY_STATUSES,
+            retry_on_timeout=True,
+        )
+        self._ready = False
+
+    # -- errors ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Turn client errors into efirst's: unreachable/slow/busy, or refused."""
+        try:
+            yield
+        except elastic_transport.ConnectionTimeout as exc:
+            raise BackendUnavailable(
+                f"Elasticsearch at {self.url} did not answer in time while {action}; "
+                "it may be overloaded - try again shortly"
+            ) from exc
+        except elastic_transport.ConnectionError as exc:
+            raise BackendUnavailable(
+                f"Elasticsearch at {self.url} cannot be reached while {action} "
+                f"(is it running? EFIRST_SEARCH_URL={self.url}): {exc.message}"
+            ) from exc
+        except ApiError as exc:
+            if exc.meta.status in _UNAVAILABLE_STATUSES:
+                raise BackendUnavailable(
+                    f"Elasticsearch at {self.url} is busy or unavailable while {action} "
+                    f"(HTTP {exc.meta.status}): {_reason(_error_of(exc))}"
+                ) from exc
+            raise BackendError(
+                f"Elasticsearch at {self.url} refused {action} "
+                f"(HTTP {exc.meta.status}): {_reason(_error_of(exc))}"
+            ) from exc
+
+    # -- index lifecycle -------------------------------------------------------------
+    def _indices(self) -> list[str]:
+        """The concrete indices behind the alias (empty when there is no alias)."""
+        try:
+            found = self.client.indices.get_alias(name=self.alias)
+        except NotFoundError:
+            if self.client.indices.exists(index=self.alias):
+                raise BackendError(
+                    f"{self.alias!r} on {self.url} is an index, not an alias; "
+                    "delete it or choose another EFIRST_INDEX_NAME"
+                ) from None
+            return []
+        return sorted(found)
+
+    def _create(self, *, bulk_load: bool = False) -> str:
+        name = new_index_name(self.alias)
+        body = index_body(shards=self.shards, replicas=self.replicas, bulk_load=bulk_load)
+        self.client.indices.create(index=name, **body)
+        return name
+
+    def ensure_index(self) -> None:
+        with self._guard("preparing the index"):
+            current = self._indices()
+            if not current:
+                name = self._create()
+                self.client.indices.put_alias(index=name, name=self.alias)
+                log.info("created index %s behind alias %s", name, self.alias)
+            else:
+                self._check_definition(current[-1])
+        self._ready = True
+
+    def _check_definition(self, index: str) -> None:
+        meta = self.client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+        if meta.get("efirst_signature") == mapping_signature():
+            return
+        body = index_body()["mappings"]
+        try:
+            self.client.indices.put_mapping(
+                index=index, properties=body["properties"], meta=body["_meta"]
+            )
+        except ApiError as exc:
+            raise BackendError(
+                f"the index {index} on {self.url} was built with another field table and "
+                f"cannot be upgraded in place ({_reason(_error_of(exc))}); run `efirst reindex`"
+            ) from exc
+        log.warning(
+            "index %s had an older definition: mapping updated in place; run `efirst reindex` "
+            "so existing documents are analysed the new way",
+            index,
+        )
+
+    def _prepare(self) -> None:
+        if not self._ready:
+            self.ensure_index()
+
+    # -- writes ----------------------------------------------------------------------
+    def _actions(self, docs: Iterable[dict[str, Any]], index: str, failed: list) -> Iterator:
+        for doc in docs:
+            doc_id = str(doc.get("id") or "")
+            try:
+                source = to_source(doc)
+            except (ValueError, TypeError, OverflowError) as exc:
+                failed.append((doc_id, str(exc)))
+                continue
+            yield {"_op_type": "index", "_index": index, "_id": doc_id, "_source": source}
+
+    def _bulk(self, actions: Iterable[dict[str, Any]], action: str, **kwargs: Any) -> BulkResult:
+        result = BulkResult()
+        client = self.client.options(request_timeout=self.bulk_timeout)
+        with self._guard(action):
+            for ok, item in helpers.streaming_bulk(
+                client,
+                actions,
+                chunk_size=self.chunk_size,
+                raise_on_error=False,
+                max_retries=self.max_retries,
+                initial_backoff=self.initial_backoff,
+                max_backoff=self.max_backoff,
+                retry_on_status=RETRY_STATUSES,
+                **kwargs,
+            ):
+                info = next(iter(item.values()))
+                if ok:
+                    result.indexed += 1
+                else:
+                    reason = _reason(info.get("error") or f"HTTP {info.get('status')}")
+                    result.failed.append((str(info.get("_id", "")), reason))
+        return result
+
+    def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:
+        self._prepare()
+        return self._upsert_into(self.alias, docs, "indexing documents")
+
+    def _upsert_into(self, index: str, docs: Iterable[dict[str, Any]], action: str) -> BulkResult:
+        failed: list[tuple[str, str]] = []
+        result = self._bulk(self._actions(docs, index, failed), action)
+        result.failed[:0] = failed
+        for doc_id, reason in result.failed[:20]:
+            log.warning("document %s not indexed: %s", doc_id or "<no id>", reason)
+        return result
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._prepare()
+        actions = (
+            {"_op_type": "delete", "_index": self.alias, "_id": str(doc_id)} for doc_id in ids
+        )
+        result = self._bulk(actions, "deleting documents", ignore_status=(404,))
+        if result.failed:
+            raise BackendError(
+                f"Elasticsearch at {self.url} could not delete {len(result.failed)} "
+                f"document(s), e.g. {result.failed[0][0]}: {result.failed[0][1]}"
+            )
+
+    def refresh(self) -> None:
+        self._prepare()
+        with self._guard("refreshing the index"):
+            self.client.indices.refresh(index=self.alias)
+
+    def clear(self) -> None:
+        """Swap in a new empty index (the reindex module's delete-by-query is optional)."""
+        self.rebuild(())
+
+    # -- zero-downtime rebuild ----------------------------------------------------------
+    def rebuild(self, docs: Iterable[dict[str, Any]], *, max_failures: int = 0) -> RebuildReport:
+        """Index ``docs`` into a new versioned index, then move the alias to it atomically.
+
+        Searches keep using the old index until the switch. When more than
+        ``max_failures`` documents fail, the new index is deleted, the alias is left
+        alone and :class:`BackendError` lists the first failures.
+        """
+        with self._guard("starting a rebuild"):
+            previous = self._indices()
+            name = self._create(bulk_load=True)
+        report = RebuildReport(index=name, previous=previous)
+        try:
+            report.result = self._upsert_into(name, docs, f"rebuilding into {name}")
+            if len(report.result.failed) > max_failures:
+                raise BackendError(_too_many(name, report.result, max_failures))
+            with self._guard(f"finishing {name}"):
+                self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+                self.client.indices.refresh(index=name)
+                self._switch(name, previous)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client.indices.delete(index=name)
+            raise
+        with self._guard("deleting the previous index"):
+            for old in previous:
+                self.client.indices.delete(index=old)
+        self._ready = True
+        return report
+
+    def _switch(self, name: str, previous: list[str]) -> None:
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": old, "alias": self.alias}} for old in previous
+        ]
+        actions.append({"add": {"index": name, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        log.info("alias %s now points at %s (was %s)", self.alias, name, previous or "nothing")
+
+    # -- reads -----------------------------------------------------------------------
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        self._prepare()
+        with self._guard("reading a document"):
+            try:
+                found = self.client.get(index=self.alias, id=str(doc_id), realtime=False)
+            except NotFoundError:
+                return None
+        return found["_source"].get("payload")
+
+    def count(self) -> int:
+        self._prepare()
+        with self._guard("counting documents"):
+            return int(self.client.count(index=self.alias)["count"])
+
+    def iter_ids(self, page: int = 5000) -> Iterator[str]:
+        self._prepare()
+        after: list[Any] | None = None
+        while True:
+            extra = {"search_after": after} if after else {}
+            with self._guard("listing document ids"):
+                found = self.client.search(
+                    index=self.alias,
+                    query={"match_all": {}},
+                    sort=[{"id": "asc"}],
+                    size=page,
+                    source=False,
+                    track_total_hits=False,
+                    **extra,
+                )
+            hits = found["hits"]["hits"]
+            yield from (hit["_id"] for hit in hits)
+            if len(hits) < page:
+                return
+            after = hits[-1]["sort"]
+
+    @property
+    def generation(self) -> str:
+        """Index version and refresh counter: changes when searchable content changes."""
+        self._prepare()
+        with self._guard("reading index statistics"):
+            stats = self.client.indices.stats(index=self.alias, metric="refresh,docs")
+        parts = []
+        for name, data in sorted(stats["indices"].items()):
+            total = data["primaries"]
+            refreshes = total["refresh"].get("external_total", total["refresh"]["total"])
+            parts.append(f"{name}:{refreshes}:{total['docs']['count']}")
+        return "|".join(parts)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        self._prepare()
+        built, scoring = build_query(query)
+        offset, limit = max(0, query.offset), max(0, query.limit)
+        with self._guard("searching"):
+            if query.online_boost and query.sort == "relevance":
+                return self._boosted_search(query, built, scoring, offset, limit)
+            found = self._search(built, query, scoring, offset, limit, facets=True)
+        total = found["hits"]["total"]["value"]
+        hits = [self._hit(raw, query) for raw in found["hits"]["hits"]]
+        return SearchResults(total=total, hits=hits, facets=self._facets(found, query, total))
+
+    def _search(
+        self,
+        built: dict[str, Any],
+        query: SearchQuery,
+        scoring: bool,
+        offset: int,
+        limit: int,
+        *,
+        facets: bool,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "query": built,
+            "sort": sort_clause(query.sort, scoring),
+            "from": offset,
+            "size": limit,
+            "track_total_hits": True,
+        }
+        aggs = facet_aggs(query) if facets else {}
+        if aggs:
+            body["aggs"] = aggs
+        search_type = "dfs_query_then_fetch" if self.shards > 1 and scoring else None
+        return self.client.search(index=self.alias, search_type=search_type, **body).body
+
+    def _boosted_search(
+        self, query: SearchQuery, built: dict[str, Any], scoring: bool, offset: int, limit: int
+    ) -> SearchResults:
+        """E-first: documents online for the library first, each group in its own order."""
+        boost = online_filter(query.online_boost)
+        first = {"bool": {"must": [built], "filter": [boost]}}
+        rest = {"bool": {"must": [built], "must_not": [boost]}}
+        whole = self._search(built, query, scoring, 0, 0, facets=True)
+        total = whole["hits"]["total"]["value"]
+        head = self._search(first, query, scoring, offset, limit, facets=False)
+        first_total = head["hits"]["total"]["value"]
+        raws = list(head["hits"]["hits"])
+        if len(raws) < limit:
+            tail = self._search(
+                rest, query, scoring, max(0, offset - first_total), limit - len(raws), facets=False
+            )
+            raws += tail["hits"]["hits"]
+        hits = [self._hit(raw, query) for raw in raws]
+        return SearchResults(total=total, hits=hits, facets=self._facets(whole, query, total))
+
+    @staticmethod
+    def _hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
+        payload = raw.get("_source", {}).get("payload") or {"id": raw["_id"]}
+        score = float(raw.get("_score") or 0.0)
+        return Hit(id=raw["_id"], score=score, doc=payload, highlights=highlights(payload, query))
+
+    @staticmethod
+    def _facets(
+        found: dict[str, Any], query: SearchQuery, total: int
+    ) -> dict[str, list[tuple[str, int]]]:
+        if not query.facets:
+            return {}
+        if not total:
+            return {name: [] for name in query.facets}
+        aggs = found.get("aggregations", {})
+        return {
+            name: [(_key(b["key"]), int(b["doc_count"])) for b in agg["buckets"]]
+            for name, agg in aggs.items()
+        }
+
+    def ping(self) -> bool:
+        """True when the cluster answers (never raises)."""
+        try:
+            return bool(self.client.ping())
+        except Exception:  # noqa: BLE001 - a probe must not raise
+            return False
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _error_of(exc: ApiError) -> Any:
+    body = exc.body
+    if isinstance(body, dict):
+        return body.get("error", body)
+    return body or exc.message
+
+
+def _too_many(name: str, result: BulkResult, allowed: int) -> str:
+    sample = "; ".join(f"{doc_id or '<no id>'}: {reason}" for doc_id, reason in result.failed[:5])
+    return (
+        f"rebuild into {name} abandoned: {len(result.failed)} document(s) failed "
+        f"(allowed {allowed}), the alias was not switched. First failures: {sample}"
+    )

@@ -1,0 +1,162 @@
+"""The Elasticsearch index definition, generated from :data:`mappings.fields.FIELDS`.
+
+Both engines must find the same documents with the same scores' order, so the text is
+analysed once, in Python, by *the very analyser the tantivy backend registers*
+(:func:`indexer.backends.tantivy_backend.text_analyzer`: split on non-alphanumerics, drop
+tokens over 40 characters, lower-case, ASCII-fold) over
+:func:`indexer.backends.query.index_text` (NFC, CJK bigrams). Elasticsearch receives the
+tokens ("pre-analysed" text) in ``keyword`` fields with term frequencies and length norms
+switched on (``index_options: freqs``, ``norms: true``), which Lucene scores with BM25
+exactly as it scores an analysed ``text`` field: a multi-valued field's length is the sum
+of its values' tokens.
+
+Why not Elasticsearch's own analysers: the distribution the tests run
+(``integ-test-zip``) has no ``analysis-common`` module, so only the ``standard``
+tokenizer and ``lowercase`` filter exist; ``standard`` splits CJK into single characters
+(our bigrams would be lost) and there is no ``asciifolding``. Pre-analysis works on every
+distribution (the official Docker image included) and guarantees identical tokens.
+
+Other fields: ``keyword`` for identifiers, facets and sorts (doc values), ``integer`` for
+``year``, and the display ``payload`` kept in ``_source`` but not indexed. ``_source``
+holds only the payload: rebuilds read the catalog, never Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from indexer.backends.query import index_text
+from mappings.fields import FIELDS, FieldSpec
+
+__all__ = [
+    "MAX_RESULT_WINDOW",
+    "analyse",
+    "index_body",
+    "mapping_signature",
+    "mappings",
+    "new_index_name",
+    "to_source",
+]
+
+#: Deepest page a search may reach (``from + size``), as on the tantivy side in practice.
+MAX_RESULT_WINDOW = 50_000
+_TOKENS = {
+    "type": "keyword",
+    "index_options": "freqs",
+    "norms": True,
+    "doc_values": False,
+    "similarity": "BM25",
+}
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Callable[[str], list[str]]:
+    from indexer.backends import tantivy_backend
+
+    factory = getattr(tantivy_backend, "text_analyzer", None) or tantivy_backend._analyzer
+    return factory().analyze
+
+
+def analyse(text: str) -> list[str]:
+    """The tokens both engines index for one ``text`` value (or query word)."""
+    return _analyzer()(text)
+
+
+def _field_mapping(spec: FieldSpec) -> dict[str, Any]:
+    if spec.kind == "text":
+        return dict(_TOKENS)
+    if spec.kind == "keyword":
+        return {"type": "keyword"}
+    if spec.kind == "integer":
+        return {"type": "integer"}
+    if spec.kind == "stored":
+        return {"type": "object", "enabled": False}
+    raise ValueError(f"unknown field kind {spec.kind!r} for {spec.name}")  # pragma: no cover
+
+
+def mapping_signature() -> str:
+    """Changes whenever the field table or the way text is analysed changes."""
+    table = [[f.name, f.kind, f.facet] for f in FIELDS]
+    probe = analyse(index_text("Ærø Straße naïve 中國文學 O'Brien 3.5 x" * 2))
+    raw = orjson.dumps({"fields": table, "probe": probe, "version": 1})
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def mappings() -> dict[str, Any]:
+    """The ``mappings`` section: strict, one property per field of the table."""
+    return {
+        "dynamic": "strict",
+        "_source": {"includes": ["payload"]},
+        "_meta": {"efirst_signature": mapping_signature()},
+        "properties": {spec.name: _field_mapping(spec) for spec in FIELDS},
+    }
+
+
+def index_body(*, shards: int = 1, replicas: int = 0, bulk_load: bool = False) -> dict[str, Any]:
+    """Settings and mappings of a new index.
+
+    ``bulk_load`` turns refreshes off for a rebuild (switched back on before the alias
+    moves). One shard by default: BM25 statistics are then exact (several shards are
+    searched with ``dfs_query_then_fetch`` instead).
+    """
+    settings: dict[str, Any] = {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "max_result_window": MAX_RESULT_WINDOW,
+        "refresh_interval": "-1" if bulk_load else "1s",
+    }
+    return {"settings": {"index": settings}, "mappings": mappings()}
+
+
+def new_index_name(alias: str, now: datetime | None = None) -> str:
+    """A versioned index name behind ``alias``: ``<alias>-<UTC timestamp>``."""
+    moment = now or datetime.now(UTC)
+    return f"{alias}-{moment.strftime('%Y%m%d%H%M%S%f')}"
+
+
+def _values(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple | set):
+        return [v for v in value if v is not None and v != ""]
+    return [value]
+
+
+def _payload(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return orjson.loads(bytes(value))
+    return value
+
+
+def to_source(doc: dict[str, Any]) -> dict[str, Any]:
+    """A flat index document as an Elasticsearch ``_source`` (text pre-analysed).
+
+    Raises ``ValueError``/``TypeError`` for a document that cannot be indexed (no id,
+    a year that is not a number): the caller reports it as that document's failure.
+    """
+    if not doc.get("id"):
+        raise ValueError("document has no id")
+    source: dict[str, Any] = {}
+    for spec in FIELDS:
+        values = _values(doc.get(spec.name))
+        if not values:
+            continue
+        if spec.kind == "text":
+            tokens: list[str] = []
+            for item in values:
+                tokens.extend(analyse(index_text(str(item))))
+            if tokens:
+                source[spec.name] = tokens
+        elif spec.kind == "keyword":
+            source[spec.name] = [str(v) for v in values]
+        elif spec.kind == "integer":
+            source[spec.name] = [int(v) for v in values]
+        elif spec.kind == "stored":
+            source[spec.name] = _payload(values[0])
+    return source
