@@ -219,15 +219,19 @@ def _source_id(record: Record, row: Row, mapping: Mapping) -> str:
 
 
 def read_tabular_records(
-    path: str | Path, *, source: str, library: str, mapping: Mapping | str | Path
+    path: str | Path,
+    *,
+    source: str,
+    library: str,
+    mapping: Mapping | str | Path | None = None,
 ) -> Iterator[Record | RecordError]:
     """Each row of a vendor title list as a Record, per the column ``mapping``.
 
     ``mapping`` is a loaded :class:`~mappings.loader.Mapping`, a mapping name in
-    ``mappings/sources`` or a path to a mapping file.
+    ``mappings/sources`` or a path to a mapping file; default ``vendor_csv``.
     """
     if not isinstance(mapping, Mapping):
-        mapping = get_mapping(mapping)
+        mapping = get_mapping(mapping or "vendor_csv")
     settings = mapping.settings
     required = list(settings.get("required", ["title"]))
     rules = {rule.name: rule for rule in mapping.fields}
