@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from resolver.openurl import parse_openurl
 from resolver.resolve import Resolution, Resolver
-
-from pathlib import Path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
