@@ -1,0 +1,218 @@
+"""The router as one object: members, network, delivery table, history, ledger, item lookup.
+
+:class:`Router` keeps the :class:`~router.candidates.RoutingContext` current: it rebuilds
+the member profiles and the delivery table when the members file (or the network file)
+changes, and refreshes the lenders' history from the ledger every ``stats_ttl`` seconds.
+Decisions themselves are pure functions of that context (:func:`router.decision.decide`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from mappings.schema import Citation, Decision, Needs
+from router.business_days import add_business_days
+from router.candidates import RoutingContext
+from router.decision import Item, decide, item_from_citation, item_from_payload
+from router.ledger import Ledger, utcnow
+from router.members import MembersFile, default_members_path
+from router.network import SAMPLE_NETWORK, DeliveryNetwork
+from router.rank import Weights
+
+__all__ = ["CatalogItems", "ItemSource", "Router", "default_network_path"]
+
+log = logging.getLogger(__name__)
+
+
+class ItemSource(Protocol):
+    """Where the router finds holdings and links for what a patron asks for."""
+
+    def by_record_id(self, record_id: str) -> Item | None: ...
+
+    def by_citation(self, citation: Citation) -> Item: ...
+
+
+def default_network_path(environ: dict[str, str] | None = None) -> Path:
+    """``$EFIRST_DATA_DIR/network.toml`` when it exists, else the bundled sample network."""
+    env = os.environ if environ is None else environ
+    candidate = Path(env.get("EFIRST_DATA_DIR") or "./var") / "network.toml"
+    return candidate if candidate.is_file() else SAMPLE_NETWORK
+
+
+class CatalogItems:
+    """Items from the search index (cluster payloads) and the e-holdings store (KBART)."""
+
+    def __init__(
+        self,
+        get_payload: Callable[[str], dict[str, Any] | None],
+        find_eholdings: Callable[..., list[Any]],
+        search_ids: Callable[[Citation], list[str]] | None = None,
+    ) -> None:
+        self.get_payload = get_payload
+        self.find_eholdings = find_eholdings
+        self.search_ids = search_ids
+
+    def _eholdings(self, issn: list[str], isbn: list[str], doi: str) -> list[Any]:
+        if not (issn or isbn or doi):
+            return []
+        return self.find_eholdings(issn=issn, isbn=isbn, doi=doi)
+
+    def by_record_id(self, record_id: str) -> Item | None:
+        payload = self.get_payload(record_id)
+        if payload is None:
+            return None
+        lines = self._eholdings(payload.get("issn") or [], payload.get("isbn") or [], "")
+        return item_from_payload(payload, lines)
+
+    def by_citation(self, citation: Citation) -> Item:
+        lines = self._eholdings(citation.issn, citation.isbn, citation.doi)
+        for record_id in self.search_ids(citation) if self.search_ids else []:
+            payload = self.get_payload(record_id)
+            if payload is not None:
+                return item_from_payload(payload, lines, citation)
+        return item_from_citation(citation, eholdings=lines)
+
+
+class Router:
+    """Members + network + ledger: decide, record, advance and time out requests."""
+
+    def __init__(
+        self,
+        ledger: Ledger | str | Path,
+        *,
+        members: MembersFile | str | Path | None = None,
+        network_path: str | Path | None = None,
+        weights: Weights | None = None,
+        items: ItemSource | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        stats_ttl: float = 30.0,
+    ) -> None:
+        self.members_file = (
+            members
+            if isinstance(members, MembersFile)
+            else MembersFile(members or default_members_path())
+        )
+        self.network_path = Path(network_path or default_network_path())
+        self.weights = weights or Weights()
+        self.items = items
+        self.clock = clock
+        self.stats_ttl = stats_ttl
+        self._lock = threading.Lock()
+        self._context: RoutingContext | None = None
+        self._built_for: tuple[int, int] = (-1, -1)
+        self._stats_at = float("-inf")
+        if not isinstance(ledger, Ledger):
+            ledger = Ledger(ledger, clock=clock, deadline_for=self.deadline_for)
+        else:
+            ledger.deadline_for = self.deadline_for
+        self.ledger = ledger
+
+    # -- the routing context -----------------------------------------------------------
+
+    def context(self) -> RoutingContext:
+        """The current context: rebuilt on members/network change, history refreshed."""
+        members = self.members_file.members
+        stamp = (self.members_file.version, self.network_path.stat().st_mtime_ns)
+        with self._lock:
+            if self._context is None or stamp != self._built_for:
+                network = DeliveryNetwork.from_file(self.network_path, members)
+                self._context = RoutingContext.build(
+                    members, network.table(), self.members_file.consortium, weights=self.weights
+                )
+                self._built_for = stamp
+                self._stats_at = float("-inf")
+                log.info("routing context rebuilt for %d members", len(members))
+            if time.monotonic() - self._stats_at >= self.stats_ttl:
+                self._context.stats = self.ledger.lender_stats()
+                self._stats_at = time.monotonic()
+            return self._context
+
+    def refresh_stats(self) -> None:
+        """Read the lenders' history from the ledger at the next decision."""
+        self._stats_at = float("-inf")
+
+    def deadline_for(self, library: str, start: datetime) -> datetime:
+        """When ``library`` must have answered a request sent at ``start`` (business days)."""
+        member = self.members_file.members.get(library)
+        days = member.policy.timeout_days if member else 3
+        profile = (self._context or self.context()).profiles.get(library)
+        closed = profile.closed if profile else frozenset()
+        return add_business_days(start, days, closed)
+
+    # -- decisions and requests --------------------------------------------------------
+
+    def decide(
+        self,
+        item: Item,
+        borrower: str,
+        needs: Needs,
+        *,
+        today: date | None = None,
+        weights: Weights | None = None,
+    ) -> Decision:
+        """The decision, optionally re-scored with other weights (the staff "what if")."""
+        ctx = self.context()
+        if weights is not None:
+            ctx = RoutingContext(
+                ctx.profiles,
+                ctx.table,
+                ctx.consortium,
+                ctx.currency,
+                weights,
+                ctx.stats,
+                ctx.scales,
+                ctx.priors,
+            )
+        return decide(item, borrower, needs, ctx, today=today or self.clock().date())
+
+    def submit(
+        self, borrower: str, item: Item, needs: Needs, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Decide and record a request; a lend decision is sent to its first lender."""
+        decision = self.decide(item, borrower, needs)
+        stored = self.ledger.create(
+            borrower=borrower,
+            request=request,
+            decision=decision_json(decision),
+            service=needs.service,
+        )
+        self.refresh_stats()
+        return stored
+
+    def event(self, request_id: str, event: str, **details: Any) -> dict[str, Any]:
+        """Apply one event (see :meth:`router.ledger.Ledger.apply`)."""
+        result = self.ledger.apply(request_id, event, **details)
+        self.refresh_stats()
+        return result
+
+    def tick(self, now: datetime | None = None) -> list[str]:
+        """Apply passed timeouts; returns the requests moved on."""
+        self.context()
+        moved = self.ledger.tick(now)
+        self.refresh_stats()
+        return moved
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The decision as the API returns it (``rota`` entries keep their reasons and facts)."""
+    data = asdict(decision)
+    data["rota"] = [
+        {
+            "library": e.library,
+            "rank": e.rank,
+            "score": e.score,
+            "components": {k: round(v, 4) for k, v in e.components.items()},
+            "facts": e.facts,
+            "reason": e.reason,
+        }
+        for e in decision.rota
+    ]
+    return data

@@ -1,0 +1,92 @@
+"""Fixtures for the router tests: the sample consortium, a fake clock, a routing context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mappings.schema import Library
+from router.candidates import RoutingContext
+from router.decision import Item, item_from_payload
+from router.members import SAMPLE_MEMBERS, load_consortium, load_members
+from router.network import SAMPLE_NETWORK, DeliveryNetwork
+
+# A Monday, outside every closed period of the sample consortium.
+MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the tests move by hand (no sleeping)."""
+
+    def __init__(self, start: datetime = MONDAY) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def members() -> dict[str, Library]:
+    return load_members(SAMPLE_MEMBERS)
+
+
+@pytest.fixture(scope="session")
+def network(members: dict[str, Library]) -> DeliveryNetwork:
+    return DeliveryNetwork.from_file(SAMPLE_NETWORK, members)
+
+
+@pytest.fixture(scope="session")
+def context(members: dict[str, Library], network: DeliveryNetwork) -> RoutingContext:
+    return RoutingContext.build(members, network.table(), load_consortium(SAMPLE_MEMBERS))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def today() -> date:
+    return MONDAY.date()
+
+
+def make_payload(libraries: list[str], **overrides: Any) -> dict[str, Any]:
+    """A cluster payload (the search backend's display document) held in print by ``libraries``."""
+    payload: dict[str, Any] = {
+        "id": "c-1",
+        "title": "中国近代史 = Modern Chinese history",
+        "format": "book",
+        "year": 2001,
+        "isbn": ["9787101003048"],
+        "issn": [],
+        "holdings": [
+            {"library": code, "kind": "print", "location": "Stacks", "call_number": f"K25/{n}"}
+            for n, code in enumerate(libraries)
+        ],
+        "links": [],
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture(scope="session")
+def make_item() -> Callable[..., Item]:
+    def build(libraries: list[str], eholdings: tuple = (), **overrides: Any) -> Item:
+        return item_from_payload(make_payload(libraries, **overrides), list(eholdings))
+
+    return build
+
+
+@pytest.fixture
+def members_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "members.toml"
+    target.write_bytes(SAMPLE_MEMBERS.read_bytes())
+    return target
