@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import vocab
+from bench.common import OUT, machine, percentile
 from bench.generate import Generated, generate
 from bench.render import hyphenate_isbn
 from bench.works import isbn10_of
@@ -40,35 +39,9 @@ from indexer.documents import cluster_document
 from indexer.readers.marc import map_raw
 from mappings.schema import Cluster
 
-__all__ = ["build_index", "main", "machine", "percentile", "query_set", "run_queries"]
+__all__ = ["build_index", "main", "query_set", "run_queries"]
 
-OUT = Path(__file__).resolve().parent / "out"
 SOURCES = 4
-
-
-def machine() -> dict[str, Any]:
-    """nproc, CPU model, Python and OS: printed with every result."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model or platform.processor(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-    }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (``pct`` in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 def _clusters(items: Iterator[Generated]) -> Iterator[Cluster]:
