@@ -2,9 +2,10 @@
 
 The language comes from ``?lang=`` (remembered in the session), then the session, then
 the browser's ``Accept-Language``, then ``BABEL_DEFAULT_LOCALE``. Catalogs live in
-``search_app/translations/<locale>/LC_MESSAGES/messages.po``; the compiled ``.mo`` files
-are committed next to them (``pybabel compile -d search_app/translations``; a test checks
-they match the ``.po`` sources).
+``search_app/translations/<locale>/LC_MESSAGES/messages.po`` (Chinese under
+``zh_Hans_CN``: Babel expands ``zh_CN`` to that, and catalogs are looked up by it);
+the compiled ``.mo`` files are committed next to them (rebuild with
+``search_app/translations/update_catalogs.py``; a test checks they match the ``.po``).
 """
 
 from __future__ import annotations

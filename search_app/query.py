@@ -69,6 +69,7 @@ class SearchForm:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    default_per_page: int = 20
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -115,6 +116,8 @@ class SearchForm:
             out["online"] = 1
         if self.sort != "relevance":
             out["sort"] = self.sort
+        if self.per_page != self.default_per_page:
+            out["per_page"] = self.per_page
         return out
 
     def with_filter(self, name: str, value: str) -> dict[str, Any]:
@@ -163,7 +166,12 @@ def parse_search_args(
 ) -> SearchForm:
     """Parse request arguments; every bad value is dropped and listed in ``problems``."""
     problems: list[tuple[str, str]] = []
-    form = SearchForm(q=clean_text(args.get("q", "")), per_page=page_size, problems=problems)
+    form = SearchForm(
+        q=clean_text(args.get("q", "")),
+        per_page=page_size,
+        default_per_page=page_size,
+        problems=problems,
+    )
     for name in ADVANCED_FIELDS:
         value = clean_text(args.get(name, ""))
         if value:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from mappings.schema import Library
 from search_app.highlight import highlight
-from search_app.i18n import LOCALES
+from search_app.i18n import LOCALES, select_locale
 from search_app.services import members
 
 __all__ = ["FORMAT_LABELS", "init_app"]
@@ -105,7 +105,7 @@ def switch_lang_url(locale: str) -> str:
 def _context() -> dict[str, Any]:
     return {
         "locales": LOCALES,
-        "current_locale": str(get_locale()),
+        "current_locale": select_locale(),
         "embed_code": g.get("embed_code", ""),
         "format_labels": FORMAT_LABELS,
         "facet_titles": FACET_TITLES,

@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from portal_catalogue import ALLOWED_ORIGIN, PKU, THU, sample_clusters
 
 from indexer.backends.tantivy_backend import TantivyBackend
 from indexer.documents import cluster_document
 from mappings.schema import Library
 from router.members import SAMPLE_MEMBERS, load_members
 from search_app import create_app
-from tests.search_app.records import PKU, THU, sample_clusters
-
-ALLOWED_ORIGIN = "https://library.pku.example"
 
 
 @pytest.fixture(scope="session")

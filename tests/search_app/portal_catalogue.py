@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mappings.schema import Cluster, Holding, Link, Record
 
-__all__ = ["HOSTILE_TITLE", "PKU", "THU", "sample_clusters"]
+__all__ = ["ALLOWED_ORIGIN", "HOSTILE_TITLE", "PKU", "THU", "sample_clusters"]
 
 PKU, THU, FDU = "211010", "211030", "221010"
 HOSTILE_TITLE = 'Scripts <script>alert("x")</script> & "quotes" \'</title>'
@@ -178,3 +178,6 @@ def sample_clusters() -> list[Cluster]:
             )
         )
     return clusters
+
+
+ALLOWED_ORIGIN = "https://library.pku.example"
