@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from router_testkit import MONDAY, FakeClock
 
 from mappings.schema import Library
 from router.candidates import RoutingContext
 from router.decision import Item, item_from_payload
 from router.members import SAMPLE_MEMBERS, load_consortium, load_members
 from router.network import SAMPLE_NETWORK, DeliveryNetwork
-
-# A Monday, outside every closed period of the sample consortium.
-MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock the tests move by hand (no sleeping)."""
-
-    def __init__(self, start: datetime = MONDAY) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture(scope="session")
