@@ -56,6 +56,9 @@ FIELD_BOOSTS: dict[str, float] = {spec.name: spec.boost for spec in text_fields(
 MAX_TOKEN_LENGTH = 40
 
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+# word-divided CJK (old RLIN/OCLC records: "文学 基础 知识") is joined before bigramming
+_CJK_SPACE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 _IDENTIFIER_PREFIX = re.compile(r"^\s*(?:isbn|issn|doi)\s*[:=]?\s*", re.IGNORECASE)
 _NORMALISERS = {
     "isbn": normalise_isbn,
@@ -79,8 +82,12 @@ class QueryText:
 
 
 def index_text(value: str) -> str:
-    """The form of a ``text`` field value both engines index (NFC, CJK bigrammed)."""
-    return cjk_bigrams(unicodedata.normalize("NFC", value or ""))
+    """The form of a ``text`` field value both engines index (NFC, CJK bigrammed).
+
+    Spaces between CJK characters are dropped first, so word-divided records and
+    undivided queries (and the reverse) produce the same bigrams.
+    """
+    return cjk_bigrams(_CJK_SPACE.sub("", unicodedata.normalize("NFC", value or "")))
 
 
 def split_words(text: str) -> list[str]:

@@ -1,0 +1,248 @@
+"""The indexing pipeline: records in, de-duplicated cluster documents out, in batches.
+
+For each batch of records (constant memory): de-duplicate into the catalog inside one
+sqlite transaction, rebuild the documents of every cluster the batch touched, write
+them to the search engine and commit it, and only then commit the catalog. If the
+engine fails, the catalog rolls back, so running the same input again redoes the batch:
+nothing is lost and nothing is counted twice.
+
+Rejected records (:class:`~mappings.errors.RecordError` items in the stream) are written
+to a TSV rejects report under ``data_dir/rejects/`` (file, record number, byte offset,
+source id, field, reason) and counted by reason; the batch goes on.
+
+A full run (``replace=True``) replaces a source's contributions: records of that source
+the run did not see are taken out of their clusters at the end. Harvests are
+incremental and send deletions instead (:func:`apply_deletions`).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from indexer.backends.base import BulkResult, SearchBackend
+from indexer.catalog import Catalog
+from indexer.dedup import Deduplicator
+from indexer.documents import cluster_document
+from indexer.settings import Settings
+from mappings.errors import RecordError
+from mappings.schema import Record
+
+__all__ = [
+    "IndexReport",
+    "RejectsReport",
+    "apply_deletions",
+    "index_records",
+    "rebuild_index",
+    "reject_reason",
+]
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 2000
+
+
+def reject_reason(error: RecordError) -> str:
+    """The reason category counted in statistics (the text before any ``:``)."""
+    return (error.reason or "unknown").split(":")[0].strip()[:80] or "unknown"
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What one run did (also shown by the CLI at the end of ``efirst index``)."""
+
+    source: str
+    records_in: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    clusters_written: int = 0
+    clusters_deleted: int = 0
+    engine_failures: list[tuple[str, str]] = field(default_factory=list)
+    rejects_file: Path | None = None
+
+    def merge(self, other: IndexReport) -> None:
+        for name in ("records_in", "deleted", "rejected"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.clusters_written += other.clusters_written
+        self.clusters_deleted += other.clusters_deleted
+        for reason, n in other.rejects_by_reason.items():
+            self.rejects_by_reason[reason] = self.rejects_by_reason.get(reason, 0) + n
+        self.engine_failures += other.engine_failures
+
+
+class RejectsReport:
+    """A TSV file of rejected records, created on the first reject."""
+
+    COLUMNS = ("file", "record", "offset", "source_id", "field", "reason")
+
+    def __init__(self, directory: Path, source: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source) or "source"
+        self.path = directory / f"{safe}-{stamp}.tsv"
+        self._handle: IO[str] | None = None
+        self._writer: csv.DictWriter[str] | None = None
+
+    def write(self, error: RecordError) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.DictWriter(self._handle, self.COLUMNS, delimiter="\t")
+            self._writer.writeheader()
+        row = {name: getattr(error, name) for name in self.COLUMNS if name != "file"}
+        self._writer.writerow({"file": error.path, **row, "reason": error.reason})
+
+    @property
+    def written(self) -> bool:
+        return self._writer is not None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _sync(catalog: Catalog, backend: SearchBackend, dirty: set[str], report: IndexReport) -> None:
+    """Write the documents of the ``dirty`` clusters; delete the clusters now empty."""
+    if not dirty:
+        return
+    clusters = catalog.clusters(dirty)
+    result: BulkResult = backend.upsert(cluster_document(c) for c in clusters)
+    gone = dirty - {c.id for c in clusters}
+    if gone:
+        backend.delete(sorted(gone))
+    backend.refresh()
+    report.clusters_written += result.indexed
+    report.clusters_deleted += len(gone)
+    for doc_id, reason in result.failed:
+        log.error("cluster %s not indexed: %s", doc_id, reason)
+        catalog.count(report.source, "engine failure", reason[:80])
+    report.engine_failures += result.failed
+
+
+class _Run:
+    """One indexing run over a record stream for one source."""
+
+    def __init__(self, catalog: Catalog, backend: SearchBackend, report: IndexReport) -> None:
+        self.catalog = catalog
+        self.backend = backend
+        self.report = report
+        self.dedup = Deduplicator(catalog)
+
+    def batch(self, records: list[Record], deletions: list[str], run: int) -> None:
+        self.catalog.begin()
+        try:
+            dirty = self.dedup.add(records, run) if records else set()
+            dirty |= self.dedup.remove(deletions) if deletions else set()
+            self.catalog.count(self.report.source, "read", "", len(records))
+            _sync(self.catalog, self.backend, dirty, self.report)
+        except BaseException:
+            self.catalog.rollback()
+            raise
+        self.catalog.commit()
+        self.report.records_in += len(records)
+        self.report.deleted += len(deletions)
+
+
+def _batches(
+    items: Iterable[Record | RecordError], size: int
+) -> Iterator[tuple[list[Record], list[str], list[RecordError]]]:
+    records: list[Record] = []
+    deletions: list[str] = []
+    errors: list[RecordError] = []
+    for item in items:
+        if isinstance(item, RecordError):
+            errors.append(item)
+        elif item.deleted:
+            deletions.append(item.key)
+        else:
+            records.append(item)
+        if len(records) + len(deletions) + len(errors) >= size:
+            yield records, deletions, errors
+            records, deletions, errors = [], [], []
+    if records or deletions or errors:
+        yield records, deletions, errors
+
+
+def index_records(
+    records: Iterable[Record | RecordError],
+    source: str,
+    settings: Settings,
+    backend: SearchBackend,
+    *,
+    replace: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: object | None = None,
+) -> IndexReport:
+    """Index a stream of records (and rejects, and ``deleted`` records) for ``source``.
+
+    ``replace=True`` is a full load: afterwards, the source's records this run did not
+    see are removed. ``progress`` is anything with ``update(n)`` and ``set_postfix``
+    (a tqdm bar).
+    """
+    settings.ensure_dirs()
+    backend.ensure_index()
+    report = IndexReport(source=source)
+    rejects = RejectsReport(settings.rejects_dir, source)
+    with Catalog(settings.catalog_db) as catalog:
+        if replace:
+            catalog.reset_counters(source)
+        run = catalog.start_run(source)
+        worker = _Run(catalog, backend, report)
+        try:
+            for batch, deletions, errors in _batches(records, batch_size):
+                _reject(catalog, rejects, report, errors)
+                worker.batch(batch, deletions, run)
+                if progress is not None:
+                    progress.update(len(batch) + len(deletions) + len(errors))  # type: ignore[attr-defined]
+                    progress.set_postfix(rejects=report.rejected)  # type: ignore[attr-defined]
+            if replace:
+                stale = catalog.stale_records(source, run)
+                for start in range(0, len(stale), batch_size):
+                    worker.batch([], stale[start : start + batch_size], run)
+            catalog.finish_run(run)
+        finally:
+            rejects.close()
+    report.rejects_file = rejects.path if rejects.written else None
+    return report
+
+
+def _reject(
+    catalog: Catalog, rejects: RejectsReport, report: IndexReport, errors: list[RecordError]
+) -> None:
+    for error in errors:
+        reason = reject_reason(error)
+        log.warning("rejected (%s): %s", report.source, error.describe())
+        rejects.write(error)
+        catalog.count(report.source, "reject", reason)
+        report.rejected += 1
+        report.rejects_by_reason[reason] = report.rejects_by_reason.get(reason, 0) + 1
+
+
+def apply_deletions(
+    source_ids: Iterable[str], source: str, settings: Settings, backend: SearchBackend
+) -> IndexReport:
+    """Take deleted records of ``source`` (by source id) out of their clusters."""
+    deleted = (Record(source=source, source_id=sid, deleted=True) for sid in source_ids)
+    return index_records(deleted, source, settings, backend)
+
+
+def rebuild_index(settings: Settings, backend: SearchBackend, batch_size: int = 1000) -> int:
+    """Rewrite every cluster document from the catalog (after a schema change)."""
+    backend.ensure_index()
+    backend.clear()
+    written = 0
+    with Catalog(settings.catalog_db) as catalog:
+        batch: list[str] = []
+        for cluster_id in catalog.iter_cluster_ids():
+            batch.append(cluster_id)
+            if len(batch) >= batch_size:
+                written += backend.upsert(map(cluster_document, catalog.clusters(batch))).indexed
+                batch = []
+        if batch:
+            written += backend.upsert(map(cluster_document, catalog.clusters(batch))).indexed
+    backend.refresh()
+    return written
