@@ -169,3 +169,18 @@ def test_rebuild_index_from_catalog(settings, backend, corpus):
     index_records(corpus, "lib-a", settings, backend)
     backend.clear()
     assert rebuild_index(settings, backend) == 3 and backend.count() == 3
+
+
+def test_parallel_reader_matches_sequential_reader(monkeypatch):
+    from pathlib import Path
+
+    import indexer
+    from indexer import parallel
+    from indexer.readers import read_records
+
+    path = Path(indexer.__file__).parent / "sample" / "records" / "yaz__marccol1.u8.mrc"
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "_CHUNK", 4)
+    fast = list(parallel.read_parallel(path, source="s", library="L", workers=2))
+    slow = list(read_records(path, source="s", library="L"))
+    assert len(fast) == 19 and fast == slow
