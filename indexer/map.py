@@ -22,12 +22,13 @@ from lxml import etree
 from indexer.marc_spec import MarcRecord, parse_spec
 from indexer.normalise import clean_text, extract_year, marc21_format, unimarc_format
 from indexer.transforms import Transform, extractor, get_extractor, get_transform
-from mappings.errors import MappingError
+from mappings.errors import MappingError, RecordError
 from mappings.loader import FieldRule, Mapping, load_mapping, load_value_map
 from mappings.schema import Holding, Link, Record
 
 __all__ = [
     "IndexerCompiler",
+    "call_number_key",
     "apply_values",
     "get_mapping",
     "is_open_access_url",
@@ -148,10 +149,16 @@ def _links(rec: MarcRecord, mapping: Mapping, library: str) -> list[Link]:
     return list(links.values())
 
 
+def call_number_key(call_number: str) -> str:
+    return "".join(ch for ch in call_number.lower() if ch.isalnum())
+
+
 def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
+    """One Holding per item field; a later rule's copy of an earlier rule's call number
+    (the same item exported twice, e.g. CNMARC 905 and Alma AVA) is dropped."""
     out: list[Holding] = []
-    seen: set[str] = set()
     for rule in mapping.holdings:
+        earlier = {call_number_key(h.call_number) for h in out}
         for field in rec.datafields(rule.tag):
             holding = Holding(
                 library=library,
@@ -162,11 +169,9 @@ def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
                 coverage=_subfields(field, rule.coverage),
                 url=_subfields(field, rule.url),
             )
-            key = "".join(ch for ch in holding.call_number.lower() if ch.isalnum())
-            if key and key in seen:
+            if holding.call_number and call_number_key(holding.call_number) in earlier:
                 continue
             if holding.location or holding.call_number or holding.status or holding.coverage:
-                seen.add(key)
                 out.append(holding)
     return out
 
@@ -174,9 +179,13 @@ def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
 def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") -> Record:
     """The :class:`Record` that ``mapping`` makes of ``rec``.
 
-    Raises :class:`MappingError` naming the field when a transform fails (a mapping bug).
+    Raises :class:`MappingError` naming the field when a transform fails (a mapping bug),
+    :class:`RecordError` for record types the mapping's ``settings.non_bibliographic`` lists.
     """
     record = Record(source=source, source_id="")
+    kind = mapping.settings.get("non_bibliographic", {}).get(rec.leader[6:7])
+    if kind:
+        raise RecordError(f"not a bibliographic record: leader/06 {rec.leader[6:7]!r} is {kind}")
     for rule in mapping.fields:
         try:
             values = _extract(rec, rule)

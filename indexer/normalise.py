@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+import unicodedata
 from functools import lru_cache
 
 from mappings.loader import load_value_map
@@ -68,15 +69,19 @@ def _undo_double_utf8(match: re.Match[str]) -> str:
 
 
 def clean_text(value: str) -> str:
-    """Collapse whitespace, drop C1 controls and UNIMARC non-sort markers (NSB/NSE),
+    """NFC, collapse whitespace, drop C1 controls and UNIMARC non-sort markers (NSB/NSE),
     repair UTF-8 that was encoded twice (``mureÅ\x9fene`` -> ``mureşene``) and resolve
     MARC-8 lossless numeric character references (``&#x8ECA;``)."""
     if not value:
         return ""
-    if _DOUBLE_UTF8.search(value):
-        value = _DOUBLE_UTF8.sub(_undo_double_utf8, value)
     if "&#x" in value:
         value = _NCR.sub(lambda m: html.unescape(m.group(0)), value)
+    if value.isascii():
+        return " ".join(value.split())
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    if _DOUBLE_UTF8.search(value):
+        value = _DOUBLE_UTF8.sub(_undo_double_utf8, value)
     value = _C1_AND_NSB.sub("", value)
     return " ".join(value.split())
 

@@ -124,6 +124,15 @@ def trim_punctuation_(values: list[str]) -> list[str]:
     return [s for s in map(trim_punctuation, values) if s]
 
 
+_LOOSE_COMMAS = re.compile(r"\s*,(?:\s*,)*\s*")
+
+
+@transform("squeeze_punctuation")
+def squeeze_punctuation(values: list[str]) -> list[str]:
+    """Tidy commas left by joining subfields (``Asimov, , Isaac`` -> ``Asimov, Isaac``)."""
+    return [_LOOSE_COMMAS.sub(", ", v).strip(", ") for v in values]
+
+
 @transform("first")
 def first(values: list[str]) -> list[str]:
     """Keep only the first value."""

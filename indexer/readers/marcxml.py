@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from indexer.map import get_mapping, map_marc
+from indexer.map import call_number_key, get_mapping, map_marc
 from indexer.marc_spec import MarcRecord
 from mappings.errors import RecordError
 from mappings.loader import Mapping
@@ -213,9 +213,23 @@ def _mapped(
     rec = marc_from_element(elem)
     chosen = mapping or flavour_of(elem, rec)
     compiled = get_mapping(chosen) if isinstance(chosen, str | Path) else chosen
-    record = map_marc(rec, compiled, source, library)
+    try:
+        record = map_marc(rec, compiled, source, library)
+    except RecordError as exc:
+        return RecordError(
+            exc.reason,
+            path=str(path),
+            record=number,
+            source_id=rec.control("001"),
+            field=f"line {elem.sourceline}",
+        )
     if container is not elem:
-        record.holdings.extend(_opac_holdings(container, library))
+        known = {call_number_key(h.call_number) for h in record.holdings}
+        record.holdings.extend(
+            h
+            for h in _opac_holdings(container, library)
+            if not h.call_number or call_number_key(h.call_number) not in known
+        )
     if not record.source_id:
         record.source_id = f"{Path(path).name}#{number}"
     return record
