@@ -130,8 +130,10 @@ def stats(as_json: bool) -> None:
             )
             if kind == "read":
                 entry["read"] += n
-            elif kind in ("reject", "veto"):
-                entry[kind + "s"][reason] = n
+            elif kind == "reject":
+                entry["rejects"][reason] = n
+            elif kind == "veto":
+                entry["vetoes"][reason] = n
     data = {"records": records, "clusters": clusters, "sources": sources}
     if as_json:
         click.echo(orjson.dumps(data).decode())

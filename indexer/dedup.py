@@ -214,8 +214,8 @@ class Deduplicator:
             self._facts[cluster_id] = found
         return self._facts[cluster_id]
 
-    def _candidate(self, record: Record, keys: list[str]) -> str | None:
-        tried: set[str] = set()
+    def _candidate(self, record: Record, keys: list[str], tried: set[str]) -> str | None:
+        """The first cluster sharing a key that no veto rejects (each cluster tried once)."""
         for key in keys:
             for cluster_id in self.catalog.clusters_with_key(key):
                 if cluster_id in tried:
@@ -240,7 +240,8 @@ class Deduplicator:
 
     def _assign(self, record: Record, run: int, fingerprint: bytes, data: bytes) -> str:
         strong, titles = match_keys(record)
-        cluster_id = self._candidate(record, strong) or self._candidate(record, titles)
+        tried: set[str] = set()
+        cluster_id = self._candidate(record, strong, tried) or self._candidate(record, titles, tried)
         size, facts = 0, facts_of([])
         if cluster_id is None:
             cluster_id = self._new_id(record, strong + titles)

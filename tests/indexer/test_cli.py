@@ -157,3 +157,23 @@ def test_backend_error_is_one_line_not_a_traceback(indexed, tmp_path):
 def test_stats_before_anything_indexed(runner):
     result = runner.invoke(main, ["stats"])
     assert result.exit_code == 1 and "nothing indexed yet" in result.output
+
+
+def test_stats_reports_dedup_vetoes_by_reason(runner, make_record):
+    from indexer.backends import open_backend
+    from indexer.pipeline import index_records
+    from indexer.settings import Settings
+
+    settings = Settings.from_env()
+    backend = open_backend(settings)
+    book = make_record("1", source="a", format="book", title="Same", isbn=["9780444897282"])
+    video = make_record("2", source="b", format="video", title="Same", isbn=["9780444897282"])
+    index_records([book], "a", settings, backend)
+    index_records([video], "b", settings, backend)
+    backend.close()
+    result = runner.invoke(main, ["stats", "--json"])
+    assert result.exit_code == 0, result.output
+    vetoes = json.loads(result.output)["sources"]["b"]["vetoes"]
+    assert sum(vetoes.values()) == 1 and "format" in next(iter(vetoes))
+    text = runner.invoke(main, ["stats"]).output
+    assert "vetoed" in text
