@@ -241,7 +241,8 @@ class Deduplicator:
     def _assign(self, record: Record, run: int, fingerprint: bytes, data: bytes) -> str:
         strong, titles = match_keys(record)
         tried: set[str] = set()
-        cluster_id = self._candidate(record, strong, tried) or self._candidate(record, titles, tried)
+        cluster_id = self._candidate(record, strong, tried)
+        cluster_id = cluster_id or self._candidate(record, titles, tried)
         size, facts = 0, facts_of([])
         if cluster_id is None:
             cluster_id = self._new_id(record, strong + titles)
