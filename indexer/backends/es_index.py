@@ -4,17 +4,24 @@ Both engines must find the same documents with the same scores' order, so the te
 analysed once, in Python, by *the very analyser the tantivy backend registers*
 (:func:`indexer.backends.tantivy_backend.text_analyzer`: split on non-alphanumerics, drop
 tokens over 40 characters, lower-case, ASCII-fold) over
-:func:`indexer.backends.query.index_text` (NFC, CJK bigrams). Elasticsearch receives the
-tokens ("pre-analysed" text) in ``keyword`` fields with term frequencies and length norms
-switched on (``index_options: freqs``, ``norms: true``), which Lucene scores with BM25
-exactly as it scores an analysed ``text`` field: a multi-valued field's length is the sum
-of its values' tokens.
+:func:`indexer.backends.query.index_text` (NFC, CJK bigrams). Elasticsearch receives
+those tokens joined by spaces in ``text`` fields (``standard`` analyser, term frequencies,
+length norms): tokens of lower-case ASCII letters and digits pass the ``standard``
+tokenizer unchanged, and every other token is first written as ``x`` + hex of its UTF-8
+(:func:`es_token`), which it also keeps whole. So Lucene sees exactly tantivy's terms,
+field lengths and term frequencies, and scores them with the same BM25 (k1 1.2, b 0.75).
 
 Why not Elasticsearch's own analysers: the distribution the tests run
 (``integ-test-zip``) has no ``analysis-common`` module, so only the ``standard``
 tokenizer and ``lowercase`` filter exist; ``standard`` splits CJK into single characters
 (our bigrams would be lost) and there is no ``asciifolding``. Pre-analysis works on every
 distribution (the official Docker image included) and guarantees identical tokens.
+
+One difference remains: Lucene's average field length is over the documents that have
+the field, tantivy's over all documents. With :data:`PLACEHOLDER` in empty text fields
+both engines count every document (same IDF), but the placeholder adds one to the
+length total of sparse fields (``author``, ``subject``), so scores there differ slightly
+and close relevance ranks may swap (the contract suite documents the tolerance).
 
 Other fields: ``keyword`` for identifiers, facets and sorts (doc values), ``integer`` for
 ``year``, and the display ``payload`` kept in ``_source`` but not indexed. ``_source``
@@ -24,6 +31,7 @@ holds only the payload: rebuilds read the catalog, never Elasticsearch.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,7 +44,10 @@ from mappings.fields import FIELDS, FieldSpec
 
 __all__ = [
     "MAX_RESULT_WINDOW",
+    "PLACEHOLDER",
     "analyse",
+    "es_token",
+    "es_tokens",
     "index_body",
     "mapping_signature",
     "mappings",
@@ -46,13 +57,12 @@ __all__ = [
 
 #: Deepest page a search may reach (``from + size``), as on the tantivy side in practice.
 MAX_RESULT_WINDOW = 50_000
-_TOKENS = {
-    "type": "keyword",
-    "index_options": "freqs",
-    "norms": True,
-    "doc_values": False,
-    "similarity": "BM25",
-}
+_TOKENS = {"type": "text", "analyzer": "standard", "index_options": "freqs"}
+_ENCODED = re.compile(r"^x[0-9a-f]*$")
+#: Indexed in a text field that has no token: no query term can equal it
+#: (:func:`es_token` never returns a bare ``x``). Lucene computes IDF over the documents
+#: *that have the field*, tantivy over all documents; with it both count all documents.
+PLACEHOLDER = "x"
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +76,23 @@ def _analyzer() -> Callable[[str], list[str]]:
 def analyse(text: str) -> list[str]:
     """The tokens both engines index for one ``text`` value (or query word)."""
     return _analyzer()(text)
+
+
+def es_token(token: str) -> str:
+    """``token`` in a form Elasticsearch's ``standard`` analyser keeps whole and unchanged.
+
+    Lower-case ASCII letters and digits pass through; any other token (CJK bigrams,
+    Greek, Cyrillic...) becomes ``x`` + the hex of its UTF-8 bytes, and so does an ASCII
+    token that already looks like that, so the mapping is one-to-one.
+    """
+    if token.isascii() and token.isalnum() and not _ENCODED.match(token):
+        return token
+    return "x" + token.encode("utf-8").hex()
+
+
+def es_tokens(text: str) -> list[str]:
+    """:func:`analyse` then :func:`es_token`: the terms Elasticsearch indexes and queries."""
+    return [es_token(token) for token in analyse(text)]
 
 
 def _field_mapping(spec: FieldSpec) -> dict[str, Any]:
@@ -148,11 +175,9 @@ def to_source(doc: dict[str, Any]) -> dict[str, Any]:
         if not values:
             continue
         if spec.kind == "text":
-            tokens: list[str] = []
-            for item in values:
-                tokens.extend(analyse(index_text(str(item))))
-            if tokens:
-                source[spec.name] = tokens
+            texts = [" ".join(es_tokens(index_text(str(item)))) for item in values]
+            texts = [text for text in texts if text]
+            source[spec.name] = texts or [PLACEHOLDER]
         elif spec.kind == "keyword":
             source[spec.name] = [str(v) for v in values]
         elif spec.kind == "integer":

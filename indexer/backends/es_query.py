@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.backends.base import SearchQuery
-from indexer.backends.es_index import analyse
+from indexer.backends.es_index import es_tokens
 from indexer.backends.query import FIELD_BOOSTS, analyse_text, field_clauses, highlight
 from mappings.fields import FIELDS
 
@@ -54,7 +54,7 @@ def _word_query(tokens: list[str], fields: dict[str, float]) -> dict[str, Any]:
 
 
 def _text_query(words: list[str], fields: dict[str, float]) -> dict[str, Any]:
-    clauses = [_word_query(tokens, fields) for word in words if (tokens := analyse(word))]
+    clauses = [_word_query(tokens, fields) for word in words if (tokens := es_tokens(word))]
     return _must(clauses) if clauses else dict(_MATCH_NONE)
 
 
