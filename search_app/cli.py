@@ -11,6 +11,7 @@ __all__ = ["main"]
 # Each package exposes ``commands: list[click.Command]`` in its own cli module.
 COMMAND_MODULES = (
     "indexer.cli",
+    "indexer.harvest.cli",
     "router.cli",
     "resolver.cli",
     "search_app.serve_cli",
