@@ -105,8 +105,12 @@ def _extract(rec: MarcRecord, rule: FieldRule) -> list[str]:
     if rule.extractor is not None:
         return rule.extractor(rec)
     values: list[str] = []
+    fields = rec.fields
     for spec in rule.specs:
-        values.extend(spec.extract(rec, rule.separator))
+        if spec.lookup in fields or spec.lookup == "LDR":
+            values.extend(spec.extract(rec, rule.separator))
+    if not values:
+        return values
     return [c for c in map(clean_text, values) if c]
 
 
@@ -189,7 +193,7 @@ def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") 
     for rule in mapping.fields:
         try:
             values = _extract(rec, rule)
-            if values or rule.transforms:
+            if values or rule.runs_on_empty:
                 apply_values(record, rule, values)
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             raise MappingError(f"{mapping.path}: fields.{rule.name}: {exc!r}") from exc

@@ -131,10 +131,8 @@ class MarcSpec:
     codes: str = ""
     start: int | None = None
     end: int | None = None
-
-    @property
-    def is_control(self) -> bool:
-        return self.tag == "LDR" or (self.tag.startswith("00") and not self.linked)
+    is_control: bool = False
+    lookup: str = ""
 
     def extract(self, rec: MarcRecord, separator: str | None = " ") -> list[str]:
         """Values of this spec in ``rec``.
@@ -210,6 +208,8 @@ def parse_spec(text: str) -> MarcSpec:
         codes=match["codes"],
         start=start,
         end=end,
+        is_control=tag == "LDR" or (tag.startswith("00") and not linked),
+        lookup="880" if linked else tag,
     )
     if spec.is_control and (inds or spec.codes):
         raise ValueError(

@@ -86,11 +86,18 @@ def clean_text(value: str) -> str:
     return " ".join(value.split())
 
 
+def _keep_group(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
 def trim_punctuation(value: str) -> str:
     """Strip ISBD punctuation at either end (traject's ``trim_punctuation``, CJK-aware)."""
+    if value[-1:].isalnum() and value[:1].isalnum():
+        return value.strip()
     text = _TRAILING.sub("", value.strip())
     text = _TRAILING_FULLWIDTH.sub("", text)
-    text = _PERIOD_AFTER_WORD.sub(r"\1", text)
+    if text.endswith("."):
+        text = _PERIOD_AFTER_WORD.sub(_keep_group, text)
     text = _LEADING.sub("", text)
     bracketed = _BRACKETED.match(text)
     if bracketed:

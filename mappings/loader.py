@@ -93,6 +93,7 @@ class FieldRule:
     transform_names: tuple[str, ...] = ()
     separator: str | None = " "
     target: str = "str"
+    runs_on_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +252,7 @@ def _field_rule(name: str, table: Any, compiler: Compiler, where: str) -> FieldR
         transform_names=tuple(names),
         separator=separator,
         target=record_field_kind(name),
+        runs_on_empty=any(n.startswith("default:") for n in names),
     )
 
 

@@ -234,7 +234,7 @@ def decode_iso2709(data: bytes, flavour: str = "marc21") -> MarcRecord:
     Raises ``ValueError`` with the reason when the record cannot be read faithfully.
     """
     leader = _check_leader(data)
-    high = any(b > 0x7F for b in data)
+    high = not data.isascii()
     try:
         if flavour != "marc21":
             if not high or _is_utf8(data):
