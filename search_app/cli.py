@@ -12,6 +12,7 @@ __all__ = ["main"]
 COMMAND_MODULES = (
     "indexer.cli",
     "indexer.harvest.cli",
+    "indexer.es_cli",
     "router.cli",
     "resolver.cli",
     "search_app.serve_cli",
