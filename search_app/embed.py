@@ -29,12 +29,18 @@ def _scope_embed() -> None:
     library = embed_library()
     g.embed_code = library.code if library else ""
     g.frame_ancestors = csp_sources(library.embed_domains) if library else []
+    lang = request.args.get("lang", "")
+    g.embed_lang = lang if library and lang in LOCALES else ""
 
 
 def _keep_embed(endpoint: str, values: dict[str, Any]) -> None:
+    """Inside the frame, portal links keep ``embed`` (and ``lang``: a framed page often
+    gets no cookies, so the session cannot remember the language)."""
     code = g.get("embed_code")
     if code and endpoint.startswith("portal.") and "embed" not in values:
         values["embed"] = code
+        if g.get("embed_lang") and "lang" not in values:
+            values["lang"] = g.embed_lang
 
 
 def portal_base() -> str:

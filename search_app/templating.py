@@ -107,6 +107,7 @@ def _context() -> dict[str, Any]:
         "locales": LOCALES,
         "current_locale": select_locale(),
         "embed_code": g.get("embed_code", ""),
+        "embed_lang": g.get("embed_lang", ""),
         "format_labels": FORMAT_LABELS,
         "facet_titles": FACET_TITLES,
         "now": datetime.now(UTC),
