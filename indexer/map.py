@@ -201,7 +201,18 @@ def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") 
         record.links = _links(rec, mapping, library)
     if mapping.holdings:
         record.holdings = _holdings(rec, mapping, library)
+    if library and not any(h.library == library for h in record.holdings):
+        record.holdings.append(Holding(library=library, kind=_default_holding_kind(rec)))
     return record
+
+
+def _default_holding_kind(rec: MarcRecord) -> str:
+    """A record in a member's own catalogue is its copy: print, unless 008 says online.
+
+    008/23 (form of item, books/serials/music/mixed) ``o`` online or ``s`` electronic.
+    """
+    control = rec.control("008")
+    return "electronic" if len(control) > 23 and control[23] in "os" else "print"
 
 
 @extractor("marc21_format")

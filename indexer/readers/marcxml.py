@@ -225,11 +225,14 @@ def _mapped(
         )
     if container is not elem:
         known = {call_number_key(h.call_number) for h in record.holdings}
-        record.holdings.extend(
+        opac = [
             h
             for h in _opac_holdings(container, library)
             if not h.call_number or call_number_key(h.call_number) not in known
-        )
+        ]
+        if opac:  # the OPAC's items replace the bare "this library has it" default
+            bare = Holding(library=library, kind="print")
+            record.holdings = [h for h in record.holdings if h != bare] + opac
     if not record.source_id:
         record.source_id = f"{Path(path).name}#{number}"
     return record

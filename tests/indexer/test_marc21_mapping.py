@@ -193,3 +193,11 @@ def test_holdings_records_in_a_collection_are_rejected_with_reason() -> None:
     assert len(rejects) == 5
     assert "MARC holdings record" in rejects[0].reason
     assert rejects[0].record == 2
+
+
+def test_a_members_catalogue_record_without_items_is_that_members_print_copy():
+    path = MARC / "pymarc__marc8.mrc"
+    [record] = list(read_records(path, source="nju", library="223010"))
+    assert [(h.library, h.kind) for h in record.holdings] == [("223010", "print")]
+    [anonymous] = list(read_records(path, source="nju"))
+    assert anonymous.holdings == []
