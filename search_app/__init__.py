@@ -6,7 +6,6 @@ Development: ``efirst serve``; production: ``gunicorn 'search_app:create_app()'`
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -14,25 +13,14 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from resolver import web as resolver_web
+from router import api as router_api
 from search_app import api, embed, errors, i18n, portal, security, services, templating
 from search_app.config import load_config
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-
-#: Blueprints of other packages: (module, attribute). Registered when importable.
-OPTIONAL_BLUEPRINTS = (("resolver.web", "bp"), ("router.api", "bp"))
-
-
-def _register_optional(app: Flask) -> None:
-    for module_name, attribute in OPTIONAL_BLUEPRINTS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:  # not landed yet (or half-written in this tree)
-            log.warning("blueprint %s not registered: %s", module_name, exc)
-            continue
-        app.register_blueprint(getattr(module, attribute))
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -51,5 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
     embed.init_app(app)
-    _register_optional(app)
+    app.register_blueprint(resolver_web.bp)
+    app.register_blueprint(router_api.bp)
     return app
