@@ -25,7 +25,7 @@ history (:class:`LenderStats`); :func:`score` turns one candidate into its compo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from mappings.errors import RoutingError
@@ -72,7 +72,8 @@ class Weights:
 
     @property
     def total(self) -> float:
-        return sum(getattr(self, f.name) for f in fields(self))
+        # Written out (same order as the fields): this runs once per scored candidate.
+        return self.cost + self.time + self.turnaround + self.fill_rate + self.load + self.partner
 
     def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in COMPONENTS}
