@@ -190,7 +190,9 @@ class ElasticBackend(SearchBackend):
                 continue
             yield {"_op_type": "index", "_index": index, "_id": doc_id, "_source": source}
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], action: str, **kwargs: Any) -> BulkResult:
+    def _bulk(
+        self, actions: Iterable[dict[str, Any]], action: str, accept: tuple[int, ...] = ()
+    ) -> BulkResult:
         result = BulkResult()
         client = self.client.options(request_timeout=self.bulk_timeout)
         with self._guard(action):
@@ -203,10 +205,9 @@ class ElasticBackend(SearchBackend):
                 initial_backoff=self.initial_backoff,
                 max_backoff=self.max_backoff,
                 retry_on_status=RETRY_STATUSES,
-                **kwargs,
             ):
                 info = next(iter(item.values()))
-                if ok:
+                if ok or info.get("status") in accept:
                     result.indexed += 1
                 else:
                     reason = _reason(info.get("error") or f"HTTP {info.get('status')}")
@@ -230,7 +231,7 @@ class ElasticBackend(SearchBackend):
         actions = (
             {"_op_type": "delete", "_index": self.alias, "_id": str(doc_id)} for doc_id in ids
         )
-        result = self._bulk(actions, "deleting documents", ignore_status=(404,))
+        result = self._bulk(actions, "deleting documents", accept=(404,))
         if result.failed:
             raise BackendError(
                 f"Elasticsearch at {self.url} could not delete {len(result.failed)} "
