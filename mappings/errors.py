@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BackendError",
     "BackendUnavailable",
@@ -11,6 +13,7 @@ __all__ = [
     "RecordError",
     "ResolveError",
     "RoutingError",
+    "error_body",
 ]
 
 
@@ -78,3 +81,12 @@ class ResolveError(ConsortiumError, ValueError):
 
 class RoutingError(ConsortiumError, ValueError):
     """A request cannot be routed or an event does not apply to it."""
+
+
+def error_body(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The one JSON error envelope every HTTP API of efirst answers with.
+
+    ``{"error": {"status": 400, "code": "bad_parameter", "message": "...", "field": "page"}}``
+    — ``field`` names the parameter or JSON field at fault, or is null.
+    """
+    return {"error": {"status": status, "code": code, "message": message, "field": field}}

@@ -26,6 +26,7 @@ from flask import session as flask_session
 from indexer.backends import open_backend
 from indexer.eholdings import EHoldingStore
 from indexer.settings import Settings
+from mappings.errors import error_body
 from resolver.ctx_xml import parse_context_objects
 from resolver.kev import split_kev
 from resolver.openurl import ParsedOpenURL, citation_from_pairs, citation_json, is_usable
@@ -147,8 +148,7 @@ def openurl() -> Any:
     as_json = _wants_json(service)
     if not is_usable(parsed.citation):
         if as_json:
-            body = {"status": 400, "code": "no_citation", "message": NOTHING, "field": None}
-            return jsonify({"error": body}), 400
+            return jsonify(error_body(400, "no_citation", NOTHING)), 400
         return render_template("resolver/nothing.html", message=NOTHING, parsed=parsed), 400
     library = patron_library(service)
     resolution = get_resolver().resolve(parsed.citation, library)

@@ -25,7 +25,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from indexer.settings import Settings
-from mappings.errors import RoutingError
+from mappings.errors import RoutingError, error_body
 from router.ledger import EventError, RequestNotFound
 from router.requests import RequestError, parse_citation, parse_event, parse_needs
 from router.service import CatalogItems, Router
@@ -96,8 +96,7 @@ def _lookup_fields(citation: Any) -> dict[str, str]:
 
 
 def _error(status: int, code: str, message: str, field: str | None) -> tuple[Response, int]:
-    body = {"error": {"status": status, "code": code, "message": message, "field": field}}
-    return jsonify(body), status
+    return jsonify(error_body(status, code, message, field)), status
 
 
 @bp.errorhandler(RequestError)

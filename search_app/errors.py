@@ -22,6 +22,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from mappings.errors import error_body
+
 __all__ = ["ApiError", "error_body", "init_app", "json_error", "wants_json"]
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,6 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.field = field
-
-
-def error_body(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    """The envelope as data (for tests and for OpenAPI examples)."""
-    return {"error": {"status": status, "code": code, "message": message, "field": field}}
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None) -> Response:
