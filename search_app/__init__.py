@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from resolver import web as resolver_web
 from router import api as router_api
 from search_app import api, embed, errors, i18n, portal, security, services, templating
+from search_app import staff as staff_pages
 from search_app.config import load_config
 
 __all__ = ["create_app"]
@@ -41,4 +42,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     embed.init_app(app)
     app.register_blueprint(resolver_web.bp)
     app.register_blueprint(router_api.bp)
+    app.register_blueprint(staff_pages.bp)
     return app

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "resolver.cli",
     "search_app.serve_cli",
     "search_app.demo",
+    "search_app.staff_cli",
 )
 
 

@@ -160,7 +160,7 @@ class StaffStore:
         self.window = window
         self.lock_for = lock_for
         self._local = threading.local()
-        self._dummy_hash = generate_password_hash("not a password", method=hash_method)
+        self._dummy_hash = ""  # made on first use: hashing is deliberately slow
         self._conn().executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
@@ -368,6 +368,8 @@ class StaffStore:
         now = self.clock()
         account = self.find(name)
         if account is None or not account.active:
+            if not self._dummy_hash:
+                self._dummy_hash = generate_password_hash("not a password", self.hash_method)
             check_password_hash(self._dummy_hash, password)  # same time as a real check
             self._attempt(name, now, False, address)
             return None

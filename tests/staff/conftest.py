@@ -1,0 +1,111 @@
+"""Fixtures for the staff pages: the whole app (create_app) with a real router on a real
+sqlite ledger in a temporary data dir, the bundled sample consortium, a hand-moved clock,
+and accounts in the real account store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from staff_testkit import PASSWORD, Clock
+
+from router import api as router_api
+from router.members import SAMPLE_MEMBERS, load_members
+from router.network import SAMPLE_NETWORK
+from router.service import CatalogItems, Router
+from search_app import auth, create_app
+from search_app.staff_store import Account, StaffStore
+
+#: Test accounts hash with cheap pbkdf2 (one test checks the scrypt default).
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def _payload(record_id: str, libraries: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": record_id,
+        "title": f"Record {record_id}",
+        "format": "book",
+        "year": 2001,
+        "isbn": [],
+        "issn": [],
+        "holdings": [
+            {"library": code, "kind": "print", "location": "Stacks", "call_number": f"K{n}"}
+            for n, code in enumerate(libraries)
+        ],
+        "links": [],
+        **extra,
+    }
+
+
+CATALOGUE = {
+    # 211010 borrows: 211030 and 221010 lend, 252010 does not lend
+    "c-1": _payload("c-1", ["211030", "221010", "252010"]),
+    # held only by a library that does not lend: a "none" decision
+    "c-none": _payload("c-none", ["252010"]),
+    # many lenders, for the "what if"
+    "c-many": _payload("c-many", ["211030", "221010", "241010", "261010", "281010"]),
+}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock) -> Flask:
+    application = create_app(
+        {
+            "TESTING": True,
+            "EFIRST_DATA_DIR": str(tmp_path),
+            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
+            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
+            "SECRET_KEY": "staff-tests",
+        }
+    )
+    router = Router(
+        tmp_path / "ledger.sqlite3",
+        members=SAMPLE_MEMBERS,
+        network_path=SAMPLE_NETWORK,
+        items=CatalogItems(get_payload=CATALOGUE.get, find_eholdings=lambda **_: []),
+        clock=clock,
+        stats_ttl=0,
+    )
+    router_api.init_app(application, router)
+    auth.init_app(
+        application, StaffStore(tmp_path / "ledger.sqlite3", clock=clock, hash_method=FAST_HASH)
+    )
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app: Flask) -> StaffStore:
+    return app.extensions[auth.EXTENSION]
+
+
+@pytest.fixture
+def router(app: Flask) -> Router:
+    return app.extensions[router_api.EXTENSION]
+
+
+@pytest.fixture
+def accounts(store: StaffStore) -> dict[str, Account]:
+    """One account per role: a consortium admin, and staff of the borrower and a lender."""
+    made = {
+        "admin": store.create_user("admin", PASSWORD, "consortium_admin", actor="test"),
+        "borrower": store.create_user("bor", PASSWORD, "ill_staff", ["211010"], actor="test"),
+        "lender": store.create_user("lend", PASSWORD, "ill_staff", ["211030"], actor="test"),
+        "lender2": store.create_user("lend2", PASSWORD, "ill_staff", ["221010"], actor="test"),
+        "libadmin": store.create_user(
+            "libadmin", PASSWORD, "library_admin", ["211010"], actor="test"
+        ),
+    }
+    return made
