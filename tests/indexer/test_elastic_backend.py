@@ -202,7 +202,9 @@ def test_reindex_command_rebuilds_from_the_catalog(es_url, tmp_path, make_record
 
     settings = Settings.from_env({"EFIRST_DATA_DIR": str(tmp_path)})
     records = [make_record(f"r{n}", title=f"Reindexed work {n}") for n in range(7)]
-    index_records(records, "lib-a", settings, TantivyBackend(settings.index_dir)).source
+    tantivy = TantivyBackend(settings.index_dir)
+    assert index_records(records, "lib-a", settings, tantivy).clusters_written == 7
+    tantivy.close()
     alias = f"efirst-cli-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("EFIRST_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("EFIRST_SEARCH_URL", es_url)
