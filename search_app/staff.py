@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from router.api import get_router
@@ -41,6 +43,17 @@ def _no_store(response: Response) -> Response:
     """Staff pages hold patron data: never cached."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException) -> tuple[str, int]:
+    """Errors on staff pages say what went wrong (the portal's page stays terse)."""
+    status = exc.code or 500
+    if isinstance(exc, CSRFError):
+        message = _("The form has expired or did not come from this site; reload and retry.")
+    else:
+        message = exc.description or ""
+    return render_template("staff/error.html", status=status, message=message), status
 
 
 @bp.context_processor

@@ -83,7 +83,11 @@ def app(tmp_path: Path, clock: Clock) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A browser that prefers English (the app's default is Chinese; test_staff_i18n
+    checks that)."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser
 
 
 @pytest.fixture
