@@ -1,0 +1,170 @@
+"""docker/: the compose file and the image, validated without a Docker engine.
+
+The files are parsed and checked against the code they deploy (settings names, the
+Elasticsearch version of the test node, the app factory); the image's ``CMD`` is then
+run for real with gunicorn, as the container would run it, on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indexer.settings import Settings
+from search_app.config import ENV_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+sys.path.insert(0, str(ROOT / "tests"))
+
+import es_node  # noqa: E402 - tests/es_node.py
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> dict[str, list[str]]:
+    """Dockerfile instructions (continuation lines joined), by keyword."""
+    text = (DOCKER / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            keyword, _, rest = line.strip().partition(" ")
+            found.setdefault(keyword.upper(), []).append(rest.strip())
+    return found
+
+
+def _cmd(dockerfile: dict[str, list[str]]) -> list[str]:
+    (cmd,) = dockerfile["CMD"]
+    return json.loads(cmd)
+
+
+def _app_env(compose: dict) -> dict[str, str]:
+    """The app's environment with ``${VAR:-default}`` resolved to the default."""
+    env = compose["services"]["app"]["environment"]
+    return {k: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(v)) for k, v in env.items()}
+
+
+def test_elasticsearch_image_is_pinned_to_the_test_node_version(compose):
+    image = compose["services"]["elasticsearch"]["image"]
+    assert image == f"docker.elastic.co/elasticsearch/elasticsearch:{es_node.ES_VERSION}"
+    env = compose["services"]["elasticsearch"]["environment"]
+    assert env["discovery.type"] == "single-node"
+
+
+def test_app_environment_names_are_the_ones_the_code_reads(compose):
+    env = _app_env(compose)
+    assert set(env) <= set(ENV_KEYS), set(env) - set(ENV_KEYS)
+    settings = Settings.from_env(env)
+    assert settings.search_url == "http://elasticsearch:9200"
+    assert settings.index_name == "efirst"
+    assert str(settings.data_dir) == "/data"
+
+
+def test_the_search_url_names_the_elasticsearch_service(compose):
+    url = _app_env(compose)["EFIRST_SEARCH_URL"]
+    assert url.split("//")[1].split(":")[0] in compose["services"]
+
+
+def test_data_dir_is_a_named_volume(compose, dockerfile):
+    data_dir = _app_env(compose)["EFIRST_DATA_DIR"]
+    mounts = dict(v.split(":")[::-1] for v in compose["services"]["app"]["volumes"])
+    assert mounts[data_dir] in compose["volumes"]
+    assert dockerfile["VOLUME"] == [f'["{data_dir}"]']
+    assert f"EFIRST_DATA_DIR={data_dir}" in " ".join(dockerfile["ENV"])
+
+
+def test_health_checks_and_start_order(compose, dockerfile):
+    services = compose["services"]
+    assert services["elasticsearch"]["healthcheck"]["test"]
+    assert services["app"]["healthcheck"]["test"]
+    assert services["app"]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    assert dockerfile["HEALTHCHECK"]
+
+
+def test_published_port_is_the_port_gunicorn_binds(compose, dockerfile):
+    cmd = _cmd(dockerfile)
+    bind = cmd[cmd.index("--bind") + 1]
+    (published,) = compose["services"]["app"]["ports"]
+    assert published.rsplit(":", 1)[1] == bind.rsplit(":", 1)[1]
+    assert dockerfile["EXPOSE"] == [bind.rsplit(":", 1)[1]]
+
+
+def test_image_runs_as_an_unprivileged_user(dockerfile):
+    assert dockerfile["USER"] == ["efirst"]
+
+
+def test_every_app_setting_is_documented():
+    readme = (DOCKER / "README.md").read_text(encoding="utf-8")
+    compose_text = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
+    for name in set(re.findall(r"\$\{(\w+)", compose_text)) | {"EFIRST_DATA_DIR"}:
+        assert f"`{name}`" in readme, f"{name} is not documented in docker/README.md"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> bytes:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                return response.read()
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def test_the_image_command_serves_the_app(compose, dockerfile, tmp_path):
+    """Run the Dockerfile's CMD (bind address swapped for a free loopback port)."""
+    cmd = _cmd(dockerfile)
+    assert cmd[0] == "gunicorn" and cmd[-1] == "search_app:create_app()"
+    port = _free_port()
+    cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
+    cmd[cmd.index("--workers") + 1] = "1"
+    down = f"http://127.0.0.1:{_free_port()}"  # Elasticsearch "down": the app must cope
+    env = {**os.environ, **_app_env(compose), "EFIRST_DATA_DIR": str(tmp_path),
+           "EFIRST_SEARCH_URL": down}  # fmt: skip
+    process = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/api/v1/openapi.json", process)
+        check = compose["services"]["app"]["healthcheck"]["test"]
+        check = [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in check[1:]]
+        assert subprocess.run(check, timeout=30).returncode == 0, shlex.join(check)
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=x", timeout=30)  # noqa: S310
+        error = json.loads(answer.value.read())["error"]
+        assert answer.value.code == 503 == error["status"]
+        assert error["code"] == "unavailable" and "cannot be reached" in error["message"]
+        with pytest.raises(urllib.error.HTTPError) as page:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=x&lang=en", timeout=30)  # noqa: S310
+        html = page.value.read().decode()
+        assert page.value.code == 503
+        assert "search service is unavailable" in html and "Traceback" not in html
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stderr is not None:
+            process.stderr.close()
