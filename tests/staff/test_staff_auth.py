@@ -191,3 +191,11 @@ def test_accounts_share_the_ledger_file_without_touching_its_tables(tmp_path, ro
         )
     }
     assert {"requests", "rota", "events", "staff_users", "audit"} <= tables
+
+
+def test_pages_speak_chinese_by_default(app, accounts):
+    browser = app.test_client()  # no Accept-Language: the app's default, zh_CN
+    html = browser.get("/staff/login").get_data(as_text=True)
+    assert "馆员登录" in html and "用户名" in html
+    wrong = login(browser, "bor", "wrong password!")
+    assert "用户名或密码错误。" in wrong.get_data(as_text=True)
