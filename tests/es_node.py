@@ -65,7 +65,6 @@ MVN_COMMAND = (
     f"-Dartifact={ES_ARTIFACT}",
     f"-DoutputDirectory={CACHE}",
 )
-_HEAP = "-Xms512m -Xmx512m"
 
 
 class EsNodeError(RuntimeError):
@@ -133,8 +132,9 @@ def _get(url: str, timeout: float = 5.0) -> dict:
 class EsNode:
     """One Elasticsearch node under ``.cache/es/run-<port>``, owned by this object."""
 
-    def __init__(self, version: str = ES_VERSION, cache: Path = CACHE) -> None:
+    def __init__(self, version: str = ES_VERSION, cache: Path = CACHE, heap: str = "512m") -> None:
         self.version = version
+        self.heap = heap
         self.cache = cache
         self.home = cache / f"elasticsearch-{version}"
         self.port = 0
@@ -222,7 +222,7 @@ class EsNode:
         assert self.run_dir is not None
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ES_", "JAVA_"))}
         env["ES_JAVA_HOME"] = _java_home()
-        env["ES_JAVA_OPTS"] = _HEAP
+        env["ES_JAVA_OPTS"] = f"-Xms{self.heap} -Xmx{self.heap}"
         env["ES_TMPDIR"] = str(self.run_dir / "tmp")
         return env
 

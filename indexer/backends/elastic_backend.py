@@ -411,10 +411,11 @@ class ElasticBackend(SearchBackend):
 
     def ping(self) -> bool:
         """True when the cluster answers (never raises)."""
-        try:
-            return bool(self.client.ping())
+        try:  # not ``client.ping()``: ``HEAD /`` is refused by some distributions
+            self.client.options(request_timeout=2.0, max_retries=0).cluster.health()
         except Exception:  # noqa: BLE001 - a probe must not raise
             return False
+        return True
 
     def close(self) -> None:
         self.client.close()

@@ -76,6 +76,11 @@ def test_every_document_is_indexed_or_reported(backend):
     assert sorted(backend.iter_ids(page=1)) == ["good-1", "good-2"]
 
 
+def test_ping_tells_up_from_down(backend):
+    assert backend.ping() is True
+    assert ElasticBackend(f"http://127.0.0.1:{_closed_port()}").ping() is False
+
+
 def test_upsert_replaces_and_delete_ignores_unknown_ids(backend):
     backend.upsert([_doc("a", "first title"), _doc("b")])
     backend.upsert([_doc("a", "second title")])
@@ -91,7 +96,6 @@ def test_unreachable_elasticsearch_is_a_clear_error():
     engine = ElasticBackend(url, "efirst", max_retries=0)
     with pytest.raises(BackendUnavailable, match=f"Elasticsearch at {url} cannot be reached"):
         engine.search(SearchQuery(text="x"))
-    assert engine.ping() is False
 
 
 def test_a_node_that_does_not_answer_in_time_is_a_clear_error():
