@@ -192,6 +192,7 @@ class Library:
     logo: str = ""
     partner_groups: list[str] = field(default_factory=list)
     iso18626_url: str = ""
+    agency_ids: list[str] = field(default_factory=list)  # ISO 18626 "TYPE:VALUE", e.g. "ISIL:CN-1"
     policy: LendingPolicy = field(default_factory=LendingPolicy)
 
     def name(self, locale: str = "en") -> str:

@@ -265,6 +265,46 @@ class Ledger:
             )
         return self.get(request_id)
 
+    def note(
+        self,
+        request_id: str,
+        kind: str,
+        *,
+        library: str = "",
+        reason: str = "",
+        actor: str = "system",
+        message_id: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record an event that changes no state (a message sent, failed, acknowledged).
+
+        Returns False when ``message_id`` was already recorded for this request.
+        """
+        now = now or self.clock()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT state, lender FROM requests WHERE id = ?", (request_id,)
+            ).fetchone()
+            if row is None:
+                raise RequestNotFound(f"no request {request_id!r}")
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO events (request_id, at, type, actor, library, from_state,"
+                " to_state, lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    request_id,
+                    _stamp(now),
+                    kind,
+                    actor,
+                    library or "system",
+                    row["state"],
+                    row["state"],
+                    row["lender"],
+                    reason,
+                    message_id,
+                ),
+            )
+        return cursor.rowcount == 1
+
     def _sender(self, row: sqlite3.Row, by: str, library: str, system: bool) -> str:
         """Check who sends the event; returns the sender's role."""
         if by == "system":

@@ -73,6 +73,7 @@ _LIST_OF_STR = {
     "ip_ranges",
     "embed_domains",
     "partner_groups",
+    "agency_ids",
     "formats",
     "payment_methods",
     "delivery_methods",

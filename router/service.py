@@ -18,10 +18,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import requests
+
 from mappings.schema import Citation, Decision, Needs
 from router.business_days import add_business_days
 from router.candidates import RoutingContext
 from router.decision import Item, decide, item_from_citation, item_from_payload
+from router.iso18626_outbox import Outbox
 from router.ledger import Ledger, utcnow
 from router.members import MembersFile, default_members_path
 from router.network import SAMPLE_NETWORK, DeliveryNetwork
@@ -94,6 +97,7 @@ class Router:
         items: ItemSource | None = None,
         clock: Callable[[], datetime] = utcnow,
         stats_ttl: float = 30.0,
+        http: requests.Session | None = None,
     ) -> None:
         self.members_file = (
             members
@@ -114,6 +118,7 @@ class Router:
         else:
             ledger.deadline_for = self.deadline_for
         self.ledger = ledger
+        self.outbox = Outbox(self, http)
 
     # -- the routing context -----------------------------------------------------------
 
@@ -178,26 +183,46 @@ class Router:
     ) -> dict[str, Any]:
         """Decide and record a request; a lend decision is sent to its first lender."""
         decision = self.decide(item, borrower, needs)
+        return self.record(borrower, request, decision_json(decision), needs.service)
+
+    def record(
+        self,
+        borrower: str,
+        request: dict[str, Any],
+        decision: dict[str, Any],
+        service: str,
+        request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a decided request (see :meth:`router.ledger.Ledger.create`), then tell
+        the lender when it speaks ISO 18626 (:mod:`router.iso18626_outbox`)."""
         stored = self.ledger.create(
             borrower=borrower,
             request=request,
-            decision=decision_json(decision),
-            service=needs.service,
+            decision=decision,
+            service=service,
+            request_id=request_id,
         )
         self.refresh_stats()
-        return stored
+        return self.outbox.after_change(stored)
 
     def event(self, request_id: str, event: str, **details: Any) -> dict[str, Any]:
-        """Apply one event (see :meth:`router.ledger.Ledger.apply`)."""
+        """Apply one event (see :meth:`router.ledger.Ledger.apply`), then send the ISO
+        18626 messages it calls for."""
         result = self.ledger.apply(request_id, event, **details)
         self.refresh_stats()
-        return result
+        if result.get("duplicate"):
+            return result
+        return self.outbox.after_change(result)
 
     def tick(self, now: datetime | None = None) -> list[str]:
-        """Apply passed timeouts; returns the requests moved on."""
+        """Apply passed timeouts and retry unsent ISO 18626 messages; returns the
+        requests moved on."""
         self.context()
         moved = self.ledger.tick(now)
         self.refresh_stats()
+        for request_id in moved:
+            self.outbox.after_change(self.ledger.get(request_id), deliver=False)
+        self.outbox.deliver(now)
         return moved
 
 
