@@ -1,0 +1,145 @@
+"""Two routers talking ISO 18626 over real HTTP on 127.0.0.1: requests out, answers back.
+
+Router A serves the borrowing library 211010; router B (a second app instance with its
+own ledger) serves the lender 211030. Both read the same members file, which gives each
+of them an ``iso18626_url``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from iso_testkit import free_port, make_app, make_router, serve, write_members
+from router_testkit import FakeClock
+
+from router.iso18626 import read_message
+from router.iso18626_inbound import request_id_for
+
+
+@pytest.fixture
+def peers(tmp_path):
+    port_a, port_b = free_port(), free_port()
+    members = write_members(
+        tmp_path / "members.toml",
+        {
+            "211010": f"http://127.0.0.1:{port_a}/iso18626",
+            "211030": f"http://127.0.0.1:{port_b}/iso18626",
+        },
+    )
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    clock = FakeClock()
+    a = make_router(tmp_path / "a", members, clock)
+    b = make_router(tmp_path / "b", members, clock)
+    return {"a": a, "b": b, "port_a": port_a, "port_b": port_b, "clock": clock}
+
+
+def borrow(router):
+    client = make_app(router).test_client()
+    response = client.post(
+        "/api/v1/requests",
+        json={"library": "211010", "record_id": "c-1", "needs": {"service": "loan"}},
+    )
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def types(request):
+    return [e["type"] for e in request["events"]]
+
+
+def test_request_goes_to_the_lender_and_its_answers_come_back(peers):
+    a, b = peers["a"], peers["b"]
+    with serve(make_app(a), peers["port_a"]), serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+        assert created["lender"] == "211030"
+        assert "iso18626_sent" in types(created)
+        (sent,) = a.outbox.messages(created["id"])
+        assert (sent["kind"], sent["status"], sent["library"]) == ("request", "sent", "211030")
+
+        (incoming,) = b.ledger.list_requests()
+        at_b = b.ledger.get(incoming["id"])
+        assert (at_b["borrower"], at_b["lender"], at_b["state"]) == (
+            "211010",
+            "211030",
+            "RequestReceived",
+        )
+        assert at_b["request"]["iso18626"]["requesting_request_id"] == created["id"]
+        assert b.outbox.messages(at_b["id"]) == []  # the lender side does not ask anyone
+
+        lender = make_app(b).test_client()
+        for event in ("will_supply", "shipped"):
+            answer = lender.post(
+                f"/api/v1/requests/{at_b['id']}/events",
+                json={"type": event, "library": "211030"},
+            )
+            assert answer.status_code == 200
+
+    at_a = a.ledger.get(created["id"])
+    assert (at_a["state"], at_a["lender"]) == ("Loaned", "211030")
+    moves = [(e["type"], e["actor"], e["library"], e["to"]) for e in at_a["events"]]
+    assert ("will_supply", "lender", "211030", "WillSupply") in moves
+    assert ("shipped", "lender", "211030", "Loaned") in moves
+    statuses = [m["status"] for m in b.outbox.messages(at_b["id"])]
+    assert statuses == ["sent", "sent"]
+
+
+def test_refusal_at_the_lender_sends_the_request_on(peers):
+    a, b = peers["a"], peers["b"]
+    with serve(make_app(a), peers["port_a"]), serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+        (incoming,) = b.ledger.list_requests()
+        make_app(b).test_client().post(
+            f"/api/v1/requests/{incoming['id']}/events",
+            json={"type": "refused", "library": "211030", "reason": "missing from shelf"},
+        )
+    assert b.ledger.get(incoming["id"])["state"] == "Unfilled"
+    at_a = a.ledger.get(created["id"])
+    assert at_a["lender"] == "221010" and at_a["state"] == "RequestReceived"
+    refused = next(e for e in at_a["events"] if e["type"] == "refused")
+    assert refused["library"] == "211030" and "missing from shelf" in refused["reason"]
+
+
+def test_an_unreachable_lender_is_retried_by_tick_and_nothing_is_lost(peers):
+    a, b, clock = peers["a"], peers["b"], peers["clock"]
+    created = borrow(a)  # nobody listens on B's port yet
+    (row,) = a.outbox.pending(created["id"])
+    assert row["attempts"] == 1 and "Connection" in row["last_error"]
+    failed = [e for e in a.ledger.get(created["id"])["events"] if e["type"] == "iso18626_failed"]
+    assert len(failed) == 1 and "try 1" in failed[0]["reason"]
+
+    assert a.tick() == []  # not due yet: back-off
+    assert len(a.outbox.pending(created["id"])) == 1
+    clock.advance(minutes=2)
+    with serve(make_app(b), peers["port_b"]):
+        a.tick()
+    assert a.outbox.pending(created["id"]) == []
+    assert a.outbox.messages(created["id"])[0]["status"] == "sent"
+    assert len(b.ledger.list_requests()) == 1
+
+
+def test_a_request_the_lender_rejects_is_kept_with_the_reason(peers):
+    a, b = peers["a"], peers["b"]
+    b.members_file.members.pop("211010")  # the lender's directory does not know the borrower
+    with serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+    (message,) = a.outbox.messages(created["id"])
+    assert message["status"] == "rejected"
+    assert "UnrecognisedDataValue" in message["last_error"]
+    assert "requestingAgencyId ISIL:OCLC-ABCDE is not a member" in message["last_error"]
+    assert b.ledger.list_requests() == []
+    assert "iso18626_rejected" in types(a.ledger.get(created["id"]))
+
+
+def test_lender_side_request_id_is_stable(peers):
+    a = peers["a"]
+    with serve(make_app(a), peers["port_a"]), serve(make_app(peers["b"]), peers["port_b"]):
+        created = borrow(a)
+    (message,) = a.outbox.messages(created["id"])
+    body = (
+        a.ledger._connection()
+        .execute("SELECT body FROM iso18626_outbox WHERE id = ?", (message["id"],))
+        .fetchone()[0]
+    )
+    parsed = read_message(body)
+    assert parsed.requesting_request_id == created["id"]
+    assert peers["b"].ledger.get(request_id_for(parsed))["borrower"] == "211010"
