@@ -17,6 +17,7 @@ from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
 from search_app import api, embed, errors, i18n, portal, security, services, templating
+from search_app import request_views
 from search_app import staff as staff_pages
 from search_app.config import load_config
 
@@ -40,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(request_views.bp)
     embed.init_app(app)
     app.register_blueprint(resolver_web.bp)
     app.register_blueprint(router_api.bp)

@@ -6,8 +6,8 @@ import math
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from search_app.availability import availability
 from search_app.exports import EXPORTS
+from search_app.getit import get_it
 from search_app.links import coins, outbound_openurl
 from search_app.patron import current_library, library_code
 from search_app.query import ADVANCED_FIELDS, FACET_PARAMS
@@ -60,10 +60,12 @@ def record(record_id: str) -> str:
     """One de-duplicated record: sources, holdings by library, e-links, exports, Get it."""
     payload = fetch_record(record_id)
     library = current_library()
+    box = get_it(payload, library_code())
     return render_template(
         "portal/record.html",
         record=payload,
-        availability=availability(payload, library_code()),
+        availability=box.availability,
+        get_it=box,
         library=library,
         coins=coins(payload),
         openurl=outbound_openurl(payload, library),
