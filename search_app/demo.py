@@ -8,6 +8,7 @@ command again leaves the same state: it is idempotent.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -24,11 +25,14 @@ from indexer.settings import Settings
 from mappings.errors import BackendError, RecordError
 from router.members import SAMPLE_MEMBERS
 from router.network import SAMPLE_NETWORK
+from search_app.staff_cli import DemoAccount, create_demo_accounts
 
 __all__ = ["DemoSummary", "commands", "load_demo"]
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "indexer" / "sample"
 MANIFEST = SAMPLE_DIR / "demo.toml"
+#: Members whose staff get demo accounts: they hold sample records and KBART packages.
+DEMO_STAFF_LIBRARIES = ["211010", "211040", "221010"]
 
 
 @dataclass(slots=True)
@@ -38,6 +42,7 @@ class DemoSummary:
     rejected: int = 0
     eholdings: int = 0
     clusters: int = 0
+    accounts: list[DemoAccount] | None = None
 
 
 def _copy_config(settings: Settings) -> None:
@@ -102,6 +107,9 @@ def load_demo(settings: Settings, manifest_path: Path = MANIFEST) -> DemoSummary
     _copy_config(settings)
     _load_eholdings(manifest, settings, summary)
     _load_catalogs(manifest, settings, summary)
+    summary.accounts = create_demo_accounts(
+        settings, DEMO_STAFF_LIBRARIES, password=os.environ.get("EFIRST_DEMO_PASSWORD") or None
+    )
     return summary
 
 
@@ -119,6 +127,11 @@ def demo() -> None:
         f"({summary.rejected} rejected) -> {summary.clusters} de-duplicated records; "
         f"{summary.eholdings} KBART e-holdings. Members: {settings.data_dir / 'members.toml'}"
     )
+    for account in summary.accounts or []:
+        scope = f" for {account.library}" if account.library else ""
+        click.echo(f"  staff account {account.username} ({account.role}{scope})")
+    if summary.accounts:
+        click.echo(f"  password for these accounts: {summary.accounts[0].password}")
     click.echo('Next: efirst serve   (or: efirst search "中国" --json)')
 
 

@@ -73,3 +73,19 @@ def test_demo_is_idempotent(demo_dir: Path) -> None:
     )
     assert json.loads(before.output) == json.loads(after.output)
     assert json.loads(after.output)["total"] > 0
+
+
+def test_demo_creates_staff_accounts_with_the_printed_password(tmp_path: Path) -> None:
+    from search_app.staff_store import StaffStore
+
+    env = {"EFIRST_DATA_DIR": str(tmp_path), "EFIRST_DEMO_PASSWORD": "demo-pass-123"}
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "demo-ill-211040 (ill_staff for 211040)" in result.output
+    assert "password for these accounts: demo-pass-123" in result.output
+    store = StaffStore(Settings(data_dir=tmp_path).ledger_db)
+    try:
+        account = store.authenticate("demo-ill-211040", "demo-pass-123")
+    finally:
+        store.close()
+    assert account is not None and account.role == "ill_staff"
