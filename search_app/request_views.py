@@ -197,7 +197,11 @@ def form() -> Response | tuple[str, int]:
 
 def _form_page(form: RequestForm, record: dict[str, Any] | None) -> str:
     return render_template(
-        "portal/request.html", form=form, record=record, citation_fields=CITATION_FIELDS
+        "portal/request.html",
+        form=form,
+        record=record,
+        citation_fields=CITATION_FIELDS,
+        library=current_library(),
     )
 
 
@@ -258,6 +262,7 @@ def status(request_id: str) -> Response:
         title=title or citation.get("jtitle") or "",
         state_text=STATE_TEXT.get(stored["state"], stored["state"]),
         sentence=describe(stored["decision"], router.members_file.consortium.currency),
+        library=current_library(),
     )
     response = make_response(page)
     # The token is in the URL: keep it out of Referer headers and shared caches.

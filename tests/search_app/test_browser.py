@@ -168,3 +168,30 @@ def test_stranger_site_is_refused(page, portal: str, sites) -> None:  # type: ig
     child = next(f for f in page.frames if f != page.main_frame)
     assert child.url.startswith("chrome-error://") or child.locator("#q").count() == 0
     page.screenshot(path=str(ARTIFACTS / "embed-stranger.png"), full_page=True)
+
+
+def test_request_delivery_from_a_record(page, portal: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a record, click "Request delivery", fill in the form, see the confirmation."""
+    page.goto(f"{portal}/record/c-request?lang=en&lib={PKU}")
+    box = page.locator("#get-it")
+    assert "2 member libraries can send it to you." in box.inner_text()
+    page.get_by_role("link", name="Request delivery").click()
+    page.wait_for_selector("form.request-form")
+    assert (
+        "Climate change: a very short introduction"
+        in page.locator(".requested-record").inner_text()
+    )
+    assert page.locator("form.request-form").get_by_label("Your library").input_value() == PKU
+    page.get_by_label("Your name").fill("Wang Fang")
+    page.get_by_label("Your e-mail").fill("not-an-email")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_selector(".error-summary")
+    assert page.get_by_label("Your name").input_value() == "Wang Fang"  # nothing lost
+    page.get_by_label("Your e-mail").fill("wang.fang@pku.example.edu.cn")
+    page.get_by_label("A loan").check()
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_selector(".request-id")
+    assert "Your request has been sent." in page.locator("main").inner_text()
+    assert page.locator(".request-state").get_attribute("data-state") == "RequestReceived"
+    assert "token=" in page.url
+    page.screenshot(path=str(ARTIFACTS / "request-confirmation.png"), full_page=True)
