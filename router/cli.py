@@ -10,6 +10,7 @@ import click
 
 from indexer.settings import Settings
 from mappings.errors import RoutingError
+from router.imports import Imports, Profile, run_import
 from router.service import Router
 
 __all__ = ["commands", "router_group"]
@@ -34,7 +35,8 @@ def router_group(ctx: click.Context, members: str | None, network: str | None) -
 @click.option("--now", help="the moment to apply timeouts at (ISO 8601; default: now)")
 @click.pass_obj
 def tick(obj: dict[str, str | None], now: str | None) -> None:
-    """Move every request whose lender did not answer in time to its next lender.
+    """Move every request whose lender did not answer in time to its next lender, and
+    retry ISO 18626 messages that could not be delivered.
 
     Idempotent and safe to run from cron as often as you like (e.g. every 10 minutes).
     """
@@ -82,6 +84,71 @@ def show(obj: dict[str, str | None], request_id: str) -> None:
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@router_group.command("profile")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--system", default="", help="e.g. Alma, Libris, FOLIO")
+@click.option("--base-url", required=True, help="the external system's API base URL")
+@click.option("--library", required=True, help="our library code (borrower when none given)")
+@click.option("--api-key", default="", envvar="EFIRST_IMPORT_API_KEY")
+@click.option("--active/--inactive", default=True)
+@click.option("--harvest-from", default="", help="YYYY-MM-DD: import requests since")
+@click.option("--schedule", type=click.Choice(["daily", "weekly"]), default="daily")
+@click.pass_obj
+def profile(obj: dict[str, str | None], code: str, **fields: object) -> None:
+    """Create or update the integration profile CODE."""
+    try:
+        Imports(_router(obj["members"], obj["network"])).save_profile(Profile(code, **fields))  # type: ignore[arg-type]
+    except RoutingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"profile {code} saved")
+
+
+@router_group.command("map-code")
+@click.argument("profile_code")
+@click.argument("external_code")
+@click.argument("library")
+@click.pass_obj
+def map_code(
+    obj: dict[str, str | None], profile_code: str, external_code: str, library: str
+) -> None:
+    """Map the external system's library code EXTERNAL_CODE to member LIBRARY."""
+    try:
+        Imports(_router(obj["members"], obj["network"])).map_code(
+            profile_code, external_code, library
+        )
+    except RoutingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{profile_code}: {external_code} -> {library}")
+
+
+@router_group.command("import")
+@click.argument("profile_code")
+@click.option("--json", "as_json", is_flag=True, help="print the run as JSON")
+@click.pass_obj
+def import_requests(obj: dict[str, str | None], profile_code: str, as_json: bool) -> None:
+    """Import requests from the external system of PROFILE_CODE; prints the run."""
+    try:
+        run = run_import(_router(obj["members"], obj["network"]), profile_code)
+    except RoutingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(run, ensure_ascii=False, indent=2))
+    else:
+        for item in run["items"]:
+            click.echo(
+                f"{item['external_id']}\t{item['status']}\t{item['request_id'] or '-'}"
+                f"\t{item['reason']}"
+            )
+    click.echo(
+        f"run {run['id']} {run['status']}: {run['imported']} imported, {run['rejected']}"
+        f" rejected, {run['duplicates']} already imported {run['error']}".rstrip(),
+        err=True,
+    )
+    if run["status"] == "failed":
+        raise SystemExit(1)
 
 
 commands = [router_group]

@@ -17,6 +17,8 @@ A TOML file an administrator edits (the admin pages write the same file)::
     role = "centre"                               # centre / service / member
     ip_ranges = ["162.105.0.0/16"]
     partner_groups = ["beijing"]
+    iso18626_url = "https://ill.example.edu/iso18626"  # speaks ISO 18626 (optional)
+    agency_ids = ["ISIL:CN-100871"]               # ISO 18626 agency ids (optional)
     [members.policy]
     formats = ["book", "article"]  loans = true  copies = true
     fees = { article = 10.0, book = 30.0 }      # per format, in the consortium's currency
