@@ -180,17 +180,18 @@ class EsNode:
         if user is not None:
             _chown_tree(self.home, user)
             _chown_tree(self.run_dir, user)
-        self.process = subprocess.Popen(
-            self._command(transport),
-            env=self._env(),
-            stdout=(self.run_dir / "console.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None,
-            extra_groups=[] if user else None,
-        )
+        with (self.run_dir / "console.log").open("wb") as console:
+            self.process = subprocess.Popen(
+                self._command(transport),
+                env=self._env(),
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                user=user.pw_uid if user else None,
+                group=user.pw_gid if user else None,
+                extra_groups=[] if user else None,
+            )
         try:
             self._wait_ready(timeout)
         except BaseException:
