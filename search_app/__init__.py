@@ -17,8 +17,9 @@ from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
 from search_app import api, embed, errors, i18n, portal, security, services, templating
-from search_app import request_views
+from search_app import delivery, request_views
 from search_app import staff as staff_pages
+from search_app import usage
 from search_app.config import load_config
 
 __all__ = ["create_app"]
@@ -47,4 +48,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(router_api.bp)
     app.register_blueprint(iso18626_web.bp)
     app.register_blueprint(staff_pages.bp)
+    usage.init_app(app)
+    app.register_blueprint(delivery.bp)
     return app
