@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from mappings.schema import Cluster, Holding, Link, Record, to_dict
+from mappings.schema import Cluster, Holding, Link, Record
 
 __all__ = ["Catalog", "record_from_dict", "record_to_bytes"]
 
@@ -68,7 +68,13 @@ _CHUNK = 500
 
 
 def record_to_bytes(record: Record) -> bytes:
-    return orjson.dumps(to_dict(record))
+    """The stored form of ``record``: the JSON of :func:`mappings.schema.to_dict`.
+
+    orjson serialises dataclasses natively, field by field in declaration order, so the
+    bytes (and the fingerprints made of them) equal ``orjson.dumps(to_dict(record))``
+    at a fraction of the cost of ``dataclasses.asdict``.
+    """
+    return orjson.dumps(record)
 
 
 def record_from_dict(data: dict[str, Any]) -> Record:
@@ -176,11 +182,64 @@ class Catalog:
             [(key, record_key, cluster_id) for key in keys],
         )
 
+    def clusters_with_keys(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """:meth:`clusters_with_key` for many keys in a few queries (absent keys: ``[]``)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, list[str]] = {key: [] for key in wanted}
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT DISTINCT key, cluster_id FROM match_keys WHERE key IN ({marks})"  # noqa: S608
+                " ORDER BY key, cluster_id"
+            )
+            for key, cluster_id in self.db.execute(sql, chunk):
+                found[key].append(cluster_id)
+        return found
+
+    def existing_clusters(self, ids: Iterable[str]) -> set[str]:
+        """The ids among ``ids`` that name a stored cluster."""
+        found: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id FROM clusters WHERE id IN ({marks})"  # noqa: S608
+            found.update(row[0] for row in self.db.execute(sql, chunk))
+        return found
+
+    def put_many(
+        self,
+        records: list[tuple[str, str, str, int, bytes, bytes]],
+        keys: list[tuple[str, str, str]],
+        clusters: list[tuple[str, int, dict[str, Any]]],
+    ) -> None:
+        """Write rows of :meth:`put_record`, :meth:`put_keys` and :meth:`put_cluster`."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO records (key, source, cluster_id, run, fingerprint, data)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            records,
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO match_keys (key, record, cluster_id) VALUES (?, ?, ?)", keys
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO clusters (id, size, facts) VALUES (?, ?, ?)",
+            [(cid, size, orjson.dumps(facts)) for cid, size, facts in clusters],
+        )
+
     def cluster_facts(self, cluster_id: str) -> tuple[int, dict[str, Any]] | None:
         row = self.db.execute(
             "SELECT size, facts FROM clusters WHERE id = ?", (cluster_id,)
         ).fetchone()
         return None if row is None else (int(row[0]), orjson.loads(row[1]))
+
+    def clusters_facts(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """:meth:`cluster_facts` of many clusters (absent ids are left out)."""
+        found: dict[str, tuple[int, dict[str, Any]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, size, facts FROM clusters WHERE id IN ({marks})"  # noqa: S608
+            for cluster_id, size, facts in self.db.execute(sql, chunk):
+                found[cluster_id] = (int(size), orjson.loads(facts))
+        return found
 
     def put_cluster(self, cluster_id: str, size: int, facts: dict[str, Any]) -> None:
         self.db.execute(

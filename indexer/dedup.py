@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from bisect import insort
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -158,48 +159,116 @@ class Deduplicator:
 
     Call inside a catalog transaction; :meth:`add` and :meth:`remove` return the ids of
     clusters whose documents must be rebuilt (ids of deleted clusters included).
+
+    A batch is worked in memory: the candidate clusters of every key of the batch, their
+    facts and whether the would-be new cluster ids exist are fetched in a few ``IN``
+    queries up front; the rows written are buffered and flushed with ``executemany`` at
+    the end of the batch (and before any query the buffer could make stale). After
+    :meth:`add`, :attr:`fresh` holds the clusters founded by the batch with all their
+    members, so their documents need no trip through the catalog.
     """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._facts: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._present: dict[str, bool] = {}
+        self._rows: list[tuple[str, str, str, int, bytes, bytes]] = []
+        self._key_rows: list[tuple[str, str, str]] = []
+        self._dirty_facts: set[str] = set()
+        self.fresh: dict[str, list[Record]] = {}
 
     def add(self, records: list[Record], run: int) -> set[str]:
-        self._facts.clear()
+        self._reset()
         dirty: set[str] = set()
         existing = self.catalog.existing([r.key for r in records])
         unchanged: list[str] = []
+        todo: list[tuple[Record, bytes, bytes, tuple[list[str], list[str]] | None]] = []
         for record in records:
             data = record_to_bytes(record)
             fingerprint = _fingerprint(data)
+            changed = existing.get(record.key, ("", b""))[1] != fingerprint
+            todo.append((record, data, fingerprint, match_keys(record) if changed else None))
+        self._prefetch([(r, keys) for r, _, _, keys in todo if keys is not None])
+        for record, data, fingerprint, keys in todo:
             known = existing.get(record.key)
             if known and known[1] == fingerprint:
                 unchanged.append(record.key)
                 continue
             if known:
                 self._leave(record.key, dirty)
-            cluster_id = self._assign(record, run, fingerprint, data)
+            cluster_id = self._assign(record, run, fingerprint, data, keys or match_keys(record))
             existing[record.key] = (cluster_id, fingerprint)
             dirty.add(cluster_id)
+        self._flush()
         self.catalog.touch(unchanged, run)
         return dirty
 
     def remove(self, keys: Iterable[str]) -> set[str]:
         """Take records (``source:source_id``) out of their clusters."""
-        self._facts.clear()
+        self._reset()
         dirty: set[str] = set()
         for key in keys:
             self._leave(key, dirty)
         return dirty
 
+    # -- batch state -------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._facts.clear()
+        self._keys.clear()
+        self._present.clear()
+        self.fresh = {}
+
+    def _prefetch(self, records: list[tuple[Record, tuple[list[str], list[str]]]]) -> None:
+        """Candidate clusters of every key, their facts, and which new ids are taken."""
+        seeds: list[str] = []
+        wanted: list[str] = []
+        for record, (strong, titles) in records:
+            wanted += strong + titles
+            seed = (strong + titles)[0] if strong or titles else f"record:{record.key}"
+            seeds.append(cluster_id_for(seed))
+        self._keys.update(self.catalog.clusters_with_keys(wanted))
+        candidates = {cid for ids in self._keys.values() for cid in ids}
+        for cluster_id, found in self.catalog.clusters_facts(candidates).items():
+            self._facts.setdefault(cluster_id, found)
+        taken = self.catalog.existing_clusters(seeds)
+        self._present.update((cid, cid in taken) for cid in seeds)
+
+    def _flush(self) -> None:
+        """Write the buffered rows (records, keys, changed cluster facts)."""
+        if not (self._rows or self._key_rows or self._dirty_facts):
+            return
+        clusters = [(cid, *self._facts[cid]) for cid in sorted(self._dirty_facts)]
+        self.catalog.put_many(self._rows, self._key_rows, clusters)
+        self._rows, self._key_rows = [], []
+        self._dirty_facts = set()
+
+    def _clusters_with_key(self, key: str) -> list[str]:
+        found = self._keys.get(key)
+        if found is None:
+            self._flush()
+            found = self._keys[key] = self.catalog.clusters_with_key(key)
+        return found
+
+    def _exists(self, cluster_id: str) -> bool:
+        found = self._present.get(cluster_id)
+        if found is None:
+            self._flush()
+            found = self._present[cluster_id] = self.catalog.cluster_exists(cluster_id)
+        return found
+
     # -- internals ---------------------------------------------------------------------
     def _leave(self, key: str, dirty: set[str]) -> None:
         """Remove a record; its cluster's facts are recomputed, or the cluster deleted."""
+        self._flush()
         cluster_id = self.catalog.remove_record(key)
         if cluster_id is None:
             return
         dirty.add(cluster_id)
         self._facts.pop(cluster_id, None)
+        self.fresh.pop(cluster_id, None)
+        self._keys.clear()  # the record's keys are gone: ask the catalog again
+        self._present.clear()
         members = self.catalog.members(cluster_id)
         if members:
             self.catalog.put_cluster(cluster_id, len(members), facts_of(members))
@@ -208,6 +277,7 @@ class Deduplicator:
 
     def _cluster(self, cluster_id: str) -> tuple[int, dict[str, Any]] | None:
         if cluster_id not in self._facts:
+            self._flush()
             found = self.catalog.cluster_facts(cluster_id)
             if found is None:
                 return None
@@ -217,7 +287,7 @@ class Deduplicator:
     def _candidate(self, record: Record, keys: list[str], tried: set[str]) -> str | None:
         """The first cluster sharing a key that no veto rejects (each cluster tried once)."""
         for key in keys:
-            for cluster_id in self.catalog.clusters_with_key(key):
+            for cluster_id in self._clusters_with_key(key):
                 if cluster_id in tried:
                     continue
                 tried.add(cluster_id)
@@ -231,26 +301,44 @@ class Deduplicator:
                 self.catalog.count(record.source, "veto", reason)
         return None
 
-    def _new_id(self, record: Record, keys: list[str]) -> str:
+    def _new_id(self, record: Record, keys: list[str]) -> tuple[str, bool]:
+        """A new cluster's id, and whether no stored cluster has it (a fresh cluster)."""
         seed = keys[0] if keys else f"record:{record.key}"
         cluster_id = cluster_id_for(seed)
-        if self.catalog.cluster_exists(cluster_id):
+        if self._exists(cluster_id):
             cluster_id = cluster_id_for(f"{seed}|{record.key}")
-        return cluster_id
+        return cluster_id, not self._exists(cluster_id)
 
-    def _assign(self, record: Record, run: int, fingerprint: bytes, data: bytes) -> str:
-        strong, titles = match_keys(record)
+    def _assign(
+        self,
+        record: Record,
+        run: int,
+        fingerprint: bytes,
+        data: bytes,
+        match: tuple[list[str], list[str]],
+    ) -> str:
+        strong, titles = match
+        keys = strong + titles
         tried: set[str] = set()
         cluster_id = self._candidate(record, strong, tried)
         cluster_id = cluster_id or self._candidate(record, titles, tried)
         size, facts = 0, facts_of([])
         if cluster_id is None:
-            cluster_id = self._new_id(record, strong + titles)
+            cluster_id, fresh = self._new_id(record, keys)
+            if fresh:
+                self.fresh[cluster_id] = []
+            self._present[cluster_id] = True
         else:
             size, facts = self._facts[cluster_id]
+        if cluster_id in self.fresh:
+            self.fresh[cluster_id].append(record)
         add_to_facts(facts, record)
         self._facts[cluster_id] = (size + 1, facts)
-        self.catalog.put_cluster(cluster_id, size + 1, facts)
-        self.catalog.put_record(record, cluster_id, run, fingerprint, data)
-        self.catalog.put_keys(record.key, strong + titles, cluster_id)
+        self._dirty_facts.add(cluster_id)
+        self._rows.append((record.key, record.source, cluster_id, run, fingerprint, data))
+        for key in keys:
+            self._key_rows.append((key, record.key, cluster_id))
+            known = self._keys.get(key)
+            if known is not None and cluster_id not in known:
+                insort(known, cluster_id)
         return cluster_id

@@ -36,10 +36,9 @@ def best_record(records: list[Record]) -> Record:
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
-    seen: dict[Any, None] = {}
-    for value in values:
-        if value not in (None, ""):
-            seen.setdefault(value)
+    seen = dict.fromkeys(values)  # first occurrences, in order
+    seen.pop(None, None)
+    seen.pop("", None)
     return list(seen)
 
 

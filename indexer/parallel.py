@@ -2,28 +2,40 @@
 
 The parent cuts the file into raw records (cheap: a search for the record terminator),
 sends them to a process pool in chunks, and yields the mapped records in file order,
-while it de-duplicates and writes the previous batch. Any other format, and small
-files, are read in-process by :func:`indexer.readers.read_records`.
+while it de-duplicates and writes the previous batch: up to :data:`_AHEAD` chunks are
+in flight, more than one indexing batch, so the workers keep mapping while the parent
+is busy with the catalog and the engine. Any other format, and small files, are read
+in-process by :func:`indexer.readers.read_records`.
+
+The pool is made once per process and kept for every later file (closed at exit). Its
+workers are forked from a ``forkserver`` that has already imported the mapper: cheap to
+start, and safe although the parent runs threads (the search engine's writer) that a
+plain ``fork`` would copy in an unknown state. Where there is no forkserver (Windows)
+the workers are spawned.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from mappings.errors import RecordError
 from mappings.schema import Record
 
-__all__ = ["PARALLEL_MIN_BYTES", "read_parallel"]
+__all__ = ["PARALLEL_MIN_BYTES", "read_parallel", "shutdown"]
 
 #: Files smaller than this are read in-process (a pool costs more than it saves).
 PARALLEL_MIN_BYTES = 4_000_000
 _CHUNK = 500
+#: Chunks in flight per worker (mapped ahead of the consumer).
+_AHEAD = 12
 _ISO2709 = ("marc21", "unimarc", "cnmarc")
 
 Item = Record | RecordError
@@ -62,6 +74,42 @@ def _raw_batches(
         yield (path, kind, source, library, batch)
 
 
+_POOL: tuple[int, Pool] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["indexer.readers.marc"])
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+
+
+def _pool(workers: int) -> Pool:
+    """The process's pool of ``workers`` mapping processes (made on first use)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL[0] != workers:
+            shutdown()
+        if _POOL is None:
+            _POOL = (workers, _context().Pool(workers))
+        return _POOL[1]
+
+
+def shutdown() -> None:
+    """Stop the worker pool (run at exit; the next :func:`read_parallel` makes a new one)."""
+    global _POOL
+    if _POOL is not None:
+        pool = _POOL[1]
+        _POOL = None
+        pool.close()
+        pool.join()
+
+
+atexit.register(shutdown)
+
+
 def read_parallel(
     path: str | os.PathLike[str],
     *,
@@ -84,16 +132,19 @@ def read_parallel(
     if kind not in _ISO2709 or size < PARALLEL_MIN_BYTES or workers < 2:
         yield from read_records(path, format=kind, source=source, library=library)
         return
-    context = multiprocessing.get_context("spawn")
-    window: deque[AsyncResult[list[Item]]] = deque()
-    with context.Pool(workers) as pool:
-        for item in _raw_batches(str(path), kind, source, library):
-            if isinstance(item, RecordError):
-                item.path = item.path or str(path)
-                yield item
-                continue
+    pool = _pool(workers)
+    window: deque[AsyncResult[list[Item]] | list[Item]] = deque()
+    for item in _raw_batches(str(path), kind, source, library):
+        if isinstance(item, RecordError):
+            item.path = item.path or str(path)
+            window.append([item])  # kept in file order
+        else:
             window.append(pool.apply_async(_map_chunk, (item,)))
-            if len(window) >= workers * 3:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+        if len(window) >= workers * _AHEAD:
+            yield from _done(window.popleft())
+    while window:
+        yield from _done(window.popleft())
+
+
+def _done(entry: AsyncResult[list[Item]] | list[Item]) -> list[Item]:
+    return entry if isinstance(entry, list) else entry.get()

@@ -31,7 +31,7 @@ from indexer.dedup import Deduplicator
 from indexer.documents import cluster_document
 from indexer.settings import Settings
 from mappings.errors import RecordError
-from mappings.schema import Record
+from mappings.schema import Cluster, Record
 
 __all__ = [
     "IndexReport",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
 
 
 def reject_reason(error: RecordError) -> str:
@@ -105,11 +105,24 @@ class RejectsReport:
             self._handle.close()
 
 
-def _sync(catalog: Catalog, backend: SearchBackend, dirty: set[str], report: IndexReport) -> None:
-    """Write the documents of the ``dirty`` clusters; delete the clusters now empty."""
+def _sync(
+    catalog: Catalog,
+    backend: SearchBackend,
+    dirty: set[str],
+    report: IndexReport,
+    fresh: dict[str, list[Record]] | None = None,
+) -> None:
+    """Write the documents of the ``dirty`` clusters; delete the clusters now empty.
+
+    ``fresh`` clusters (founded by this batch, every member in memory) are not read back
+    from the catalog; their members are put in the catalog's order (by record key).
+    """
     if not dirty:
         return
-    clusters = catalog.clusters(dirty)
+    fresh = {cid: members for cid, members in (fresh or {}).items() if cid in dirty}
+    clusters = catalog.clusters(dirty - fresh.keys())
+    clusters += [Cluster(cid, sorted(members, key=_record_key)) for cid, members in fresh.items()]
+    clusters.sort(key=_cluster_id)
     result: BulkResult = backend.upsert(cluster_document(c) for c in clusters)
     gone = dirty - {c.id for c in clusters}
     if gone:
@@ -121,6 +134,14 @@ def _sync(catalog: Catalog, backend: SearchBackend, dirty: set[str], report: Ind
         log.error("cluster %s not indexed: %s", doc_id, reason)
         catalog.count(report.source, "engine failure", reason[:80])
     report.engine_failures += result.failed
+
+
+def _record_key(record: Record) -> str:
+    return record.key
+
+
+def _cluster_id(cluster: Cluster) -> str:
+    return cluster.id
 
 
 class _Run:
@@ -136,9 +157,12 @@ class _Run:
         self.catalog.begin()
         try:
             dirty = self.dedup.add(records, run) if records else set()
-            dirty |= self.dedup.remove(deletions) if deletions else set()
+            fresh = self.dedup.fresh
+            if deletions:
+                dirty |= self.dedup.remove(deletions)
+                fresh = {}
             self.catalog.count(self.report.source, "read", "", len(records))
-            _sync(self.catalog, self.backend, dirty, self.report)
+            _sync(self.catalog, self.backend, dirty, self.report, fresh)
         except BaseException:
             self.catalog.rollback()
             raise

@@ -53,8 +53,11 @@ def cjk_bigrams(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to spaces, whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not text or text.isascii():  # NFKD of ASCII is itself, with no combining marks
+        stripped = text or ""
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_PUNCT.sub(" ", stripped.lower()).split())
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from indexer.backends.base import BulkResult, Hit, SearchBackend, SearchQuery, S
 from indexer.backends.query import MAX_TOKEN_LENGTH, analyse_text, highlight, index_text
 from indexer.backends.tantivy_search import SORT_FIELDS, PageReader, Row, build_query
 from mappings.errors import BackendError
-from mappings.fields import FIELDS, FieldSpec
+from mappings.fields import FIELDS
 
 __all__ = ["TEXT_ANALYZER", "TantivyBackend", "build_schema"]
 
@@ -82,27 +83,40 @@ def _values(value: Any) -> list[Any]:
     return [value]
 
 
-def _add_field(document: tantivy.Document, spec: FieldSpec, value: Any) -> None:
-    for item in _values(value):
-        if spec.kind == "text":
-            document.add_text(spec.name, index_text(str(item)))
-        elif spec.kind == "keyword":
-            document.add_text(spec.name, str(item))
-        elif spec.kind == "integer":
-            document.add_integer(spec.name, int(item))
-        elif spec.kind == "stored":
-            raw = item if isinstance(item, bytes) else orjson.dumps(item)
-            document.add_bytes(spec.name, raw)
+def _text(item: Any) -> str:
+    text = str(item)
+    # ASCII has no CJK and is already NFC: index_text would return it unchanged
+    return text if text.isascii() else index_text(text)
+
+
+def _stored(item: Any) -> bytes:
+    return item if isinstance(item, bytes) else orjson.dumps(item)
+
+
+_CONVERT = {"text": _text, "keyword": str, "integer": int, "stored": _stored}
+_PLAN = tuple((spec.name, _CONVERT[spec.kind]) for spec in FIELDS if spec.kind in _CONVERT)
+
+
+@lru_cache(maxsize=1)
+def _schema() -> tantivy.Schema:
+    return build_schema()
 
 
 def to_document(doc: dict[str, Any]) -> tantivy.Document:
-    """A flat index document (see :mod:`indexer.documents`) as a tantivy Document."""
+    """A flat index document (see :mod:`indexer.documents`) as a tantivy Document.
+
+    Built in one call (``Document.from_dict``) from the converted values: text through
+    :func:`~indexer.backends.query.index_text`, keywords as strings, integers, stored
+    fields as JSON bytes.
+    """
     if not doc.get("id"):
         raise ValueError("document has no id")
-    document = tantivy.Document()
-    for spec in FIELDS:
-        _add_field(document, spec, doc.get(spec.name))
-    return document
+    values: dict[str, list[Any]] = {}
+    for name, convert in _PLAN:
+        items = _values(doc.get(name))
+        if items:
+            values[name] = [convert(item) for item in items]
+    return tantivy.Document.from_dict(values, _schema())
 
 
 class TantivyBackend(SearchBackend):
