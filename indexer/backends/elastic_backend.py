@@ -18,23 +18,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import elastic_transport
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
-from indexer.backends.base import BulkResult, Hit, SearchBackend, SearchQuery, SearchResults
+from indexer.backends.base import BulkResult, SearchBackend, SearchQuery, SearchResults
+from indexer.backends.es_errors import error_reason, too_many_failures, translate_errors
+from indexer.backends.es_errors import reason as describe_error
 from indexer.backends.es_index import index_body, mapping_signature, new_index_name, to_source
 from indexer.backends.es_query import (
     build_query,
     facet_aggs,
-    highlights,
     online_filter,
     sort_clause,
+    to_facets,
+    to_hit,
 )
-from mappings.errors import BackendError, BackendUnavailable
+from indexer.backends.es_scoring import SCORE_FACTORS, TextStats, calibrate
+from mappings.errors import BackendError
 
 __all__ = ["ElasticBackend", "RebuildReport"]
 
@@ -42,7 +46,8 @@ log = logging.getLogger(__name__)
 
 #: Statuses retried (by the transport for whole requests, by the bulk helper per item).
 RETRY_STATUSES = (429, 502, 503, 504)
-_UNAVAILABLE_STATUSES = frozenset(RETRY_STATUSES)
+#: Seconds the boost factors of the live index are cached.
+FACTORS_TTL = 10.0
 
 
 @dataclass(slots=True)
@@ -52,14 +57,6 @@ class RebuildReport:
     index: str
     previous: list[str] = field(default_factory=list)
     result: BulkResult = field(default_factory=BulkResult)
-
-
-def _reason(error: Any) -> str:
-    if not isinstance(error, dict):
-        return str(error)
-    text = f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
-    cause = error.get("caused_by")
-    return f"{text} ({_reason(cause)})" if isinstance(cause, dict) else text
 
 
 class ElasticBackend(SearchBackend):
@@ -96,33 +93,10 @@ class ElasticBackend(SearchBackend):
             retry_on_timeout=True,
         )
         self._ready = False
+        self._factor_cache: tuple[float, dict[str, float]] | None = None
 
-    # -- errors ----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        """Turn client errors into efirst's: unreachable/slow/busy, or refused."""
-        try:
-            yield
-        except elastic_transport.ConnectionTimeout as exc:
-            raise BackendUnavailable(
-                f"Elasticsearch at {self.url} did not answer in time while {action}; "
-                "it may be overloaded - try again shortly"
-            ) from exc
-        except elastic_transport.ConnectionError as exc:
-            raise BackendUnavailable(
-                f"Elasticsearch at {self.url} cannot be reached while {action} "
-                f"(is it running? EFIRST_SEARCH_URL={self.url}): {exc.message}"
-            ) from exc
-        except ApiError as exc:
-            if exc.meta.status in _UNAVAILABLE_STATUSES:
-                raise BackendUnavailable(
-                    f"Elasticsearch at {self.url} is busy or unavailable while {action} "
-                    f"(HTTP {exc.meta.status}): {_reason(_error_of(exc))}"
-                ) from exc
-            raise BackendError(
-                f"Elasticsearch at {self.url} refused {action} "
-                f"(HTTP {exc.meta.status}): {_reason(_error_of(exc))}"
-            ) from exc
+    def _guard(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return translate_errors(self.url, action)
 
     # -- index lifecycle -------------------------------------------------------------
     def _indices(self) -> list[str]:
@@ -167,7 +141,7 @@ class ElasticBackend(SearchBackend):
         except ApiError as exc:
             raise BackendError(
                 f"the index {index} on {self.url} was built with another field table and "
-                f"cannot be upgraded in place ({_reason(_error_of(exc))}); run `efirst reindex`"
+                f"cannot be upgraded in place ({error_reason(exc)}); run `efirst reindex`"
             ) from exc
         log.warning(
             "index %s had an older definition: mapping updated in place; run `efirst reindex` "
@@ -180,11 +154,17 @@ class ElasticBackend(SearchBackend):
             self.ensure_index()
 
     # -- writes ----------------------------------------------------------------------
-    def _actions(self, docs: Iterable[dict[str, Any]], index: str, failed: list) -> Iterator:
+    def _actions(
+        self,
+        docs: Iterable[dict[str, Any]],
+        index: str,
+        failed: list[tuple[str, str]],
+        stats: TextStats | None = None,
+    ) -> Iterator[dict[str, Any]]:
         for doc in docs:
             doc_id = str(doc.get("id") or "")
             try:
-                source = to_source(doc)
+                source = to_source(doc, stats)
             except (ValueError, TypeError, OverflowError) as exc:
                 failed.append((doc_id, str(exc)))
                 continue
@@ -210,17 +190,23 @@ class ElasticBackend(SearchBackend):
                 if ok or info.get("status") in accept:
                     result.indexed += 1
                 else:
-                    reason = _reason(info.get("error") or f"HTTP {info.get('status')}")
-                    result.failed.append((str(info.get("_id", "")), reason))
+                    why = describe_error(info.get("error") or f"HTTP {info.get('status')}")
+                    result.failed.append((str(info.get("_id", "")), why))
         return result
 
     def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:
         self._prepare()
         return self._upsert_into(self.alias, docs, "indexing documents")
 
-    def _upsert_into(self, index: str, docs: Iterable[dict[str, Any]], action: str) -> BulkResult:
+    def _upsert_into(
+        self,
+        index: str,
+        docs: Iterable[dict[str, Any]],
+        action: str,
+        stats: TextStats | None = None,
+    ) -> BulkResult:
         failed: list[tuple[str, str]] = []
-        result = self._bulk(self._actions(docs, index, failed), action)
+        result = self._bulk(self._actions(docs, index, failed, stats), action)
         result.failed[:0] = failed
         for doc_id, reason in result.failed[:20]:
             log.warning("document %s not indexed: %s", doc_id or "<no id>", reason)
@@ -259,11 +245,13 @@ class ElasticBackend(SearchBackend):
             previous = self._indices()
             name = self._create(bulk_load=True)
         report = RebuildReport(index=name, previous=previous)
+        stats = TextStats()
         try:
-            report.result = self._upsert_into(name, docs, f"rebuilding into {name}")
+            report.result = self._upsert_into(name, docs, f"rebuilding into {name}", stats)
             if len(report.result.failed) > max_failures:
-                raise BackendError(_too_many(name, report.result, max_failures))
+                raise BackendError(too_many_failures(name, report.result.failed, max_failures))
             with self._guard(f"finishing {name}"):
+                calibrate(self.client, name, stats, {"efirst_signature": mapping_signature()})
                 self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
                 self.client.indices.refresh(index=name)
                 self._switch(name, previous)
@@ -275,7 +263,20 @@ class ElasticBackend(SearchBackend):
             for old in previous:
                 self.client.indices.delete(index=old)
         self._ready = True
+        self._factor_cache = None
         return report
+
+    def _factors(self) -> dict[str, float]:
+        """The live index's boost factors, re-read at most every few seconds."""
+        now = time.monotonic()
+        if self._factor_cache is not None and now - self._factor_cache[0] < FACTORS_TTL:
+            return self._factor_cache[1]
+        found = self.client.indices.get_mapping(index=self.alias)
+        factors: dict[str, float] = {}
+        for data in found.values():
+            factors = data["mappings"].get("_meta", {}).get(SCORE_FACTORS, {}) or {}
+        self._factor_cache = (now, factors)
+        return factors
 
     def _switch(self, name: str, previous: list[str]) -> None:
         actions: list[dict[str, Any]] = [
@@ -336,15 +337,15 @@ class ElasticBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         self._prepare()
-        built, scoring = build_query(query)
         offset, limit = max(0, query.offset), max(0, query.limit)
         with self._guard("searching"):
+            built, scoring = build_query(query, self._factors())
             if query.online_boost and query.sort == "relevance":
                 return self._boosted_search(query, built, scoring, offset, limit)
             found = self._search(built, query, scoring, offset, limit, facets=True)
         total = found["hits"]["total"]["value"]
-        hits = [self._hit(raw, query) for raw in found["hits"]["hits"]]
-        return SearchResults(total=total, hits=hits, facets=self._facets(found, query, total))
+        hits = [to_hit(raw, query) for raw in found["hits"]["hits"]]
+        return SearchResults(total=total, hits=hits, facets=to_facets(found, query, total))
 
     def _search(
         self,
@@ -386,28 +387,8 @@ class ElasticBackend(SearchBackend):
                 rest, query, scoring, max(0, offset - first_total), limit - len(raws), facets=False
             )
             raws += tail["hits"]["hits"]
-        hits = [self._hit(raw, query) for raw in raws]
-        return SearchResults(total=total, hits=hits, facets=self._facets(whole, query, total))
-
-    @staticmethod
-    def _hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
-        payload = raw.get("_source", {}).get("payload") or {"id": raw["_id"]}
-        score = float(raw.get("_score") or 0.0)
-        return Hit(id=raw["_id"], score=score, doc=payload, highlights=highlights(payload, query))
-
-    @staticmethod
-    def _facets(
-        found: dict[str, Any], query: SearchQuery, total: int
-    ) -> dict[str, list[tuple[str, int]]]:
-        if not query.facets:
-            return {}
-        if not total:
-            return {name: [] for name in query.facets}
-        aggs = found.get("aggregations", {})
-        return {
-            name: [(_key(b["key"]), int(b["doc_count"])) for b in agg["buckets"]]
-            for name, agg in aggs.items()
-        }
+        hits = [to_hit(raw, query) for raw in raws]
+        return SearchResults(total=total, hits=hits, facets=to_facets(whole, query, total))
 
     def ping(self) -> bool:
         """True when the cluster answers (never raises)."""
@@ -419,24 +400,3 @@ class ElasticBackend(SearchBackend):
 
     def close(self) -> None:
         self.client.close()
-
-
-def _key(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _error_of(exc: ApiError) -> Any:
-    body = exc.body
-    if isinstance(body, dict):
-        return body.get("error", body)
-    return body or exc.message
-
-
-def _too_many(name: str, result: BulkResult, allowed: int) -> str:
-    sample = "; ".join(f"{doc_id or '<no id>'}: {reason}" for doc_id, reason in result.failed[:5])
-    return (
-        f"rebuild into {name} abandoned: {len(result.failed)} document(s) failed "
-        f"(allowed {allowed}), the alias was not switched. First failures: {sample}"
-    )

@@ -39,6 +39,7 @@ from typing import Any
 
 import orjson
 
+from indexer.backends.es_scoring import TextStats, default_similarity, similarity_name
 from indexer.backends.query import index_text
 from mappings.fields import FIELDS, FieldSpec
 
@@ -97,7 +98,7 @@ def es_tokens(text: str) -> list[str]:
 
 def _field_mapping(spec: FieldSpec) -> dict[str, Any]:
     if spec.kind == "text":
-        return dict(_TOKENS)
+        return {**_TOKENS, "similarity": similarity_name(spec.name)}
     if spec.kind == "keyword":
         return {"type": "keyword"}
     if spec.kind == "integer":
@@ -137,6 +138,7 @@ def index_body(*, shards: int = 1, replicas: int = 0, bulk_load: bool = False) -
         "number_of_replicas": replicas,
         "max_result_window": MAX_RESULT_WINDOW,
         "refresh_interval": "-1" if bulk_load else "1s",
+        "similarity": default_similarity(),
     }
     return {"settings": {"index": settings}, "mappings": mappings()}
 
@@ -161,27 +163,33 @@ def _payload(value: Any) -> Any:
     return value
 
 
-def to_source(doc: dict[str, Any]) -> dict[str, Any]:
+def to_source(doc: dict[str, Any], stats: TextStats | None = None) -> dict[str, Any]:
     """A flat index document as an Elasticsearch ``_source`` (text pre-analysed).
 
     Raises ``ValueError``/``TypeError`` for a document that cannot be indexed (no id,
     a year that is not a number): the caller reports it as that document's failure.
+    ``stats`` (optional) counts each text field's tokens for the BM25 calibration.
     """
     if not doc.get("id"):
         raise ValueError("document has no id")
     source: dict[str, Any] = {}
+    counts: dict[str, int] = {}
     for spec in FIELDS:
         values = _values(doc.get(spec.name))
-        if not values:
+        if not values and spec.kind != "text":
             continue
         if spec.kind == "text":
-            texts = [" ".join(es_tokens(index_text(str(item)))) for item in values]
-            texts = [text for text in texts if text]
+            tokens = [es_tokens(index_text(str(item))) for item in values]
+            texts = [" ".join(found) for found in tokens if found]
             source[spec.name] = texts or [PLACEHOLDER]
+            counts[spec.name] = sum(map(len, tokens))
         elif spec.kind == "keyword":
             source[spec.name] = [str(v) for v in values]
         elif spec.kind == "integer":
             source[spec.name] = [int(v) for v in values]
         elif spec.kind == "stored":
             source[spec.name] = _payload(values[0])
+    if stats is not None:  # only for documents that convert completely
+        for name, tokens in counts.items():
+            stats.add(name, tokens)
     return source

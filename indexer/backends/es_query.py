@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.backends.base import SearchQuery
+from indexer.backends.base import Hit, SearchQuery
 from indexer.backends.es_index import es_tokens
 from indexer.backends.query import FIELD_BOOSTS, analyse_text, field_clauses, highlight
 from mappings.fields import FIELDS
@@ -26,6 +26,8 @@ __all__ = [
     "highlights",
     "online_filter",
     "sort_clause",
+    "to_facets",
+    "to_hit",
 ]
 
 KNOWN_FIELDS = frozenset(spec.name for spec in FIELDS)
@@ -53,8 +55,11 @@ def _word_query(tokens: list[str], fields: dict[str, float]) -> dict[str, Any]:
     return _must(per_token)
 
 
-def _text_query(words: list[str], fields: dict[str, float]) -> dict[str, Any]:
-    clauses = [_word_query(tokens, fields) for word in words if (tokens := es_tokens(word))]
+def _text_query(
+    words: list[str], fields: dict[str, float], factors: dict[str, float]
+) -> dict[str, Any]:
+    boosted = {name: boost * factors.get(name, 1.0) for name, boost in fields.items()}
+    clauses = [_word_query(tokens, boosted) for word in words if (tokens := es_tokens(word))]
     return _must(clauses) if clauses else dict(_MATCH_NONE)
 
 
@@ -62,16 +67,16 @@ def _identifier_query(kind: str, value: str) -> dict[str, Any]:
     return {"term": {kind: value}} if value else dict(_MATCH_NONE)
 
 
-def _scoring_clauses(query: SearchQuery) -> list[dict[str, Any]]:
+def _scoring_clauses(query: SearchQuery, factors: dict[str, float]) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = []
     understood = analyse_text(query.text)
     if understood.identifier:
         clauses.append(_identifier_query(*understood.identifier))
     elif understood.words:
-        clauses.append(_text_query(understood.words, FIELD_BOOSTS))
+        clauses.append(_text_query(understood.words, FIELD_BOOSTS, factors))
     words, identifiers = field_clauses(query.fields)
     for name, field_words in words.items():
-        clauses.append(_text_query(field_words, {name: FIELD_BOOSTS[name]}))
+        clauses.append(_text_query(field_words, {name: FIELD_BOOSTS[name]}, factors))
     for name, value in identifiers.items():
         clauses.append(_identifier_query(name, value))
     return clauses
@@ -97,9 +102,15 @@ def _filter_clauses(query: SearchQuery) -> list[dict[str, Any]]:
     return clauses
 
 
-def build_query(query: SearchQuery) -> tuple[dict[str, Any], bool]:
-    """The query DSL and whether it scores (False: every hit scores the same)."""
-    scoring = _scoring_clauses(query)
+def build_query(
+    query: SearchQuery, factors: dict[str, float] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The query DSL and whether it scores (False: every hit scores the same).
+
+    ``factors``: per text field boost factors of the index's BM25 calibration
+    (:meth:`indexer.backends.es_scoring.TextStats.factors`).
+    """
+    scoring = _scoring_clauses(query, factors or {})
     filters = _filter_clauses(query)
     if not scoring and not filters:
         return {"match_all": {}}, False
@@ -154,3 +165,31 @@ def highlights(payload: dict[str, Any], query: SearchQuery) -> dict[str, str]:
     if words and payload.get("title"):
         return {"title": highlight(str(payload["title"]), words)}
     return {}
+
+
+def to_hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
+    """One Elasticsearch hit as a :class:`Hit` (payload, score, highlights)."""
+    payload = raw.get("_source", {}).get("payload") or {"id": raw["_id"]}
+    score = float(raw.get("_score") or 0.0)
+    return Hit(id=raw["_id"], score=score, doc=payload, highlights=highlights(payload, query))
+
+
+def to_facets(
+    found: dict[str, Any], query: SearchQuery, total: int
+) -> dict[str, list[tuple[str, int]]]:
+    """The ``terms`` aggregations of a response as facet lists (every facet when no hit)."""
+    if not query.facets:
+        return {}
+    if not total:
+        return {name: [] for name in query.facets}
+    aggs = found.get("aggregations", {})
+    return {
+        name: [(_key(b["key"]), int(b["doc_count"])) for b in agg["buckets"]]
+        for name, agg in aggs.items()
+    }
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

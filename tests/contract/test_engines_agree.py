@@ -1,21 +1,19 @@
 """tantivy and Elasticsearch return the same top hits, totals and facets.
 
 Both engines index the same tokens (tantivy's analyser, run in Python for Elasticsearch)
-and score them with BM25 (k1 1.2, b 0.75) over the same term frequencies, field lengths
-and document counts. What is compared, and the one tolerated difference:
+and score them with the same BM25: Elasticsearch's per-field similarity is calibrated
+at rebuild time so that its document counts and average field lengths equal tantivy's
+(:mod:`indexer.backends.es_scoring` explains the arithmetic). So on an index built by
+``rebuild`` (``efirst reindex``), as here:
 
-- Totals and facet counts: always identical.
-- Queries on ``title`` or ``all`` (fields every document has): the top 20 are
-  identical *in order*, ties on score broken by id on both sides.
-- Plain queries (title^5 author^3 subject^2 all^1): identical *sets* of hits whenever
-  all hits fit on the page; otherwise each engine's top 10 lies within the other's top
-  20. Why ranks may differ there: Lucene's average field length for BM25 is the token
-  total over the documents *that have* the field, tantivy's over *all* documents
-  (empty fields hold a placeholder token on the Elasticsearch side, so both count every
-  document for IDF, but the placeholders add to Lucene's token total). ``author`` and
-  ``subject`` are empty in about half the corpus (journals), so their length norms differ
-  and documents with close scores can swap places (seen: the first two hits for 中国).
-  Set semantics are checked against the oracle in ``test_contract.py``.
+- totals and facet counts are identical;
+- the top 20 are identical *in order*, score ties broken by id on both sides, for plain
+  queries (title^5 author^3 subject^2 all^1), field-scoped queries, sorts and the
+  E-first boost.
+
+Tolerated difference, not exercised here: documents upserted after the last rebuild
+shift the token statistics that the calibration froze, so until the next
+``efirst reindex`` close scores may differ in their last digits and near-ties may swap.
 """
 
 from __future__ import annotations
@@ -35,7 +33,20 @@ DENSE_FIELD_QUERIES = [
     {"all": "international studies"},
     {"title": "of"},
 ]
-PLAIN_QUERIES = ["中国", "perl", "journal of", "science", "history china", "ecology", "law"]
+PLAIN_QUERIES = [
+    "中国",
+    "中國發展",
+    "perl",
+    "journal of",
+    "science",
+    "history china",
+    "ecology",
+    "law",
+    "philosophy",
+    "analysis",
+    "Prokudin-Gorskii Kostroma",
+    "the",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +67,17 @@ def test_same_top_hits_in_order_on_dense_fields(engines, fields):
 
 
 @pytest.mark.parametrize("text", PLAIN_QUERIES)
-def test_same_totals_facets_and_close_top_hits(engines, text):
+def test_same_top_hits_in_order_for_plain_queries(engines, text):
     tantivy, elastic = _both(engines, SearchQuery(text=text, limit=20, facet_size=10))
     assert tantivy.total == elastic.total > 0
     assert tantivy.facets == elastic.facets
-    top_t, top_e = [h.id for h in tantivy.hits], [h.id for h in elastic.hits]
-    if tantivy.total <= 20:
-        assert set(top_t) == set(top_e)
-    # bounded displacement: each engine's top 10 is within the other's top 20
-    assert set(top_t[:10]) <= set(top_e) and set(top_e[:10]) <= set(top_t)
+    assert [h.id for h in tantivy.hits] == [h.id for h in elastic.hits]
+
+
+def test_same_deep_page(engines):
+    query = SearchQuery(text="journal", offset=100, limit=30)
+    tantivy, elastic = _both(engines, query)
+    assert [h.id for h in tantivy.hits] == [h.id for h in elastic.hits]
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title"])
@@ -74,6 +87,6 @@ def test_same_order_for_field_sorts(engines, sort):
 
 
 def test_same_e_first_order(engines):
-    query = SearchQuery(fields={"title": "journal"}, online_boost="223010", limit=40)
+    query = SearchQuery(text="journal", online_boost="223010", limit=40)
     tantivy, elastic = _both(engines, query)
     assert [h.id for h in tantivy.hits] == [h.id for h in elastic.hits]
