@@ -29,6 +29,7 @@ from indexer.settings import Settings
 from mappings.errors import error_body
 from resolver.ctx_xml import parse_context_objects
 from resolver.kev import split_kev
+from resolver.listeners import notify
 from resolver.openurl import ParsedOpenURL, citation_from_pairs, citation_json, is_usable
 from resolver.resolve import Resolution, Resolver
 
@@ -152,6 +153,7 @@ def openurl() -> Any:
         return render_template("resolver/nothing.html", message=NOTHING, parsed=parsed), 400
     library = patron_library(service)
     resolution = get_resolver().resolve(parsed.citation, library)
+    notify(current_app.extensions, resolution, get_resolver())
     if service.get("redirect") in ("1", "true", "yes") and resolution.single_target:
         return redirect(resolution.single_target, code=302)
     if as_json:

@@ -1,0 +1,247 @@
+"""The usage-event store: one sqlite3 file (WAL) under the data dir, ``usage.sqlite3``.
+
+Every captured event is one row written by one short autocommit ``INSERT`` (no
+explicit transaction, ``synchronous=NORMAL``: tens of microseconds), so capture never
+slows a page noticeably. A write that fails (disk full, a lock held too long by another
+worker) is logged and dropped: statistics never break a patron's page.
+
+Event kinds (:data:`KINDS`), and the COUNTER metrics they feed (:mod:`search_app.counter`):
+
+=================  ==========================================================
+``search``         a search run by a patron (portal or API) → Searches_Platform
+``investigation``  a record viewed (portal page, API record, export) → *_Investigations
+``request``        a full-text link followed through ``/go`` → *_Requests
+``denial``         full text wanted but not licensed to the patron's library → No_License
+=================  ==========================================================
+
+ILL requests are not logged here: reports read them from the router's ledger.
+
+``session`` is a keyed hash of the client address, its user agent and the hour (the
+COUNTER fallback for sessions without a login), so no address is stored. Times are UTC;
+``month`` is the UTC month of the event.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["ACCESS_TYPES", "FILE_NAME", "KINDS", "TitleInfo", "UsageEvent", "UsageStore"]
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "usage.sqlite3"
+KINDS = ("search", "investigation", "request", "denial")
+ACCESS_TYPES = ("Controlled", "Open")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage_events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,                       -- UTC, ISO 8601 with microseconds
+    month TEXT NOT NULL,                    -- YYYY-MM (UTC)
+    kind TEXT NOT NULL,                     -- search / investigation / request / denial
+    library TEXT NOT NULL DEFAULT '',       -- the patron's library ('' when unknown)
+    record TEXT NOT NULL DEFAULT '',        -- cluster id, or 'cit:...' for a bare citation
+    session TEXT NOT NULL DEFAULT '',
+    channel TEXT NOT NULL DEFAULT '',       -- portal / api / go / resolver
+    access TEXT NOT NULL DEFAULT 'Controlled',
+    detail TEXT NOT NULL DEFAULT ''         -- the URL followed, or why access was denied
+);
+CREATE INDEX IF NOT EXISTS usage_events_month ON usage_events (month, library);
+
+CREATE TABLE IF NOT EXISTS usage_titles (
+    record TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    data_type TEXT NOT NULL DEFAULT '',
+    publisher TEXT NOT NULL DEFAULT '',
+    doi TEXT NOT NULL DEFAULT '',
+    isbn TEXT NOT NULL DEFAULT '',
+    print_issn TEXT NOT NULL DEFAULT '',
+    online_issn TEXT NOT NULL DEFAULT '',
+    yop TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    """One captured event (see the module docstring for ``kind``)."""
+
+    kind: str
+    library: str = ""
+    record: str = ""
+    session: str = ""
+    channel: str = ""
+    access: str = "Controlled"
+    detail: str = ""
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"usage event kind: {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.access not in ACCESS_TYPES:
+            raise ValueError(f"usage event access: {self.access!r} is not one of {ACCESS_TYPES}")
+
+
+@dataclass(frozen=True, slots=True)
+class TitleInfo:
+    """What a Title Report shows about a record (kept so reports outlive the record)."""
+
+    record: str
+    title: str = ""
+    data_type: str = ""
+    publisher: str = ""
+    doi: str = ""
+    isbn: str = ""
+    print_issn: str = ""
+    online_issn: str = ""
+    yop: str = ""
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class UsageStore:
+    """Usage events and title snapshots in one sqlite3 file (one connection per thread).
+
+    Parameters
+    ----------
+    path:
+        The database file (created with its directory when missing).
+    busy_timeout_ms:
+        How long a writer waits for another process's lock before dropping the event.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 2000) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing -----------------------------------------------------------------------
+
+    def add(self, event: UsageEvent) -> bool:
+        """Store one event (one autocommit INSERT); False when the write failed (logged)."""
+        moment = event.at or datetime.now(UTC)
+        stamp = _stamp(moment)
+        try:
+            self._connection().execute(
+                "INSERT INTO usage_events (at, month, kind, library, record, session, channel,"
+                " access, detail) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    stamp,
+                    stamp[:7],
+                    event.kind,
+                    event.library,
+                    event.record,
+                    event.session,
+                    event.channel,
+                    event.access,
+                    event.detail[:2000],
+                ),
+            )
+        except sqlite3.Error:
+            log.exception("usage: %s event for record %r not stored", event.kind, event.record)
+            return False
+        return True
+
+    def add_many(self, events: Iterable[UsageEvent]) -> int:
+        """Store several events in one transaction (seeding, imports); returns the count."""
+        rows = []
+        for event in events:
+            stamp = _stamp(event.at or datetime.now(UTC))
+            rows.append(
+                (
+                    stamp,
+                    stamp[:7],
+                    event.kind,
+                    event.library,
+                    event.record,
+                    event.session,
+                    event.channel,
+                    event.access,
+                    event.detail[:2000],
+                )
+            )
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO usage_events (at, month, kind, library, record, session, channel,"
+                " access, detail) VALUES (?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return len(rows)
+
+    def remember_title(self, info: TitleInfo) -> None:
+        """Keep (or refresh) what reports show about ``info.record``; failures are logged."""
+        try:
+            self._connection().execute(
+                "INSERT OR REPLACE INTO usage_titles (record, title, data_type, publisher, doi,"
+                " isbn, print_issn, online_issn, yop, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (*astuple(info), _stamp(datetime.now(UTC))),
+            )
+        except sqlite3.Error:
+            log.exception("usage: title of record %r not stored", info.record)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def events(
+        self, first_month: str, last_month: str, library: str | None = None
+    ) -> Iterator[sqlite3.Row]:
+        """Events of the months ``first_month``..``last_month`` (``YYYY-MM``, inclusive),
+        oldest first; only ``library``'s when given."""
+        sql = "SELECT * FROM usage_events WHERE month BETWEEN ? AND ?"
+        params: list[str] = [first_month, last_month]
+        if library is not None:
+            sql += " AND library = ?"
+            params.append(library)
+        yield from self._connection().execute(sql + " ORDER BY at, id", params)
+
+    def titles(self, records: Iterable[str]) -> dict[str, TitleInfo]:
+        """The stored title snapshots of ``records`` (those known)."""
+        wanted = sorted(set(records))
+        found: dict[str, TitleInfo] = {}
+        names = [f.name for f in fields(TitleInfo)]
+        conn = self._connection()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                f"SELECT {', '.join(names)} FROM usage_titles WHERE record IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                found[row["record"]] = TitleInfo(*(row[n] for n in names))
+        return found
