@@ -25,7 +25,7 @@ import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,6 +229,16 @@ class EHoldingStore:
             return self._connection().execute("SELECT count(*) FROM eholdings").fetchone()[0]
         sql = "SELECT count(*) FROM eholdings WHERE library = ?"
         return self._connection().execute(sql, (library,)).fetchone()[0]
+
+    def lines(self, library: str, package: str | None = None) -> Iterator[EHolding]:
+        """Every stored e-holding of ``library`` (one ``package``, or all), in load order."""
+        sql = "SELECT data FROM eholdings WHERE library = ?"
+        args: tuple[str, ...] = (library,)
+        if package is not None:
+            sql += " AND package = ?"
+            args = (library, package)
+        for (data,) in self._connection().execute(sql + " ORDER BY package, eid", args):
+            yield _decode(data)
 
     def find(
         self,

@@ -193,6 +193,11 @@ class Library:
     partner_groups: list[str] = field(default_factory=list)
     iso18626_url: str = ""
     agency_ids: list[str] = field(default_factory=list)  # ISO 18626 "TYPE:VALUE", e.g. "ISIL:CN-1"
+    address: str = ""  # postal address (admin pages)
+    badge_url: str = ""  # a badge / home-page link shown with the library (admin pages)
+    ill_contact: str = ""  # ILL contact person or desk
+    ill_email: str = ""
+    ill_phone: str = ""
     policy: LendingPolicy = field(default_factory=LendingPolicy)
 
     def name(self, locale: str = "en") -> str:

@@ -18,6 +18,7 @@ from router import api as router_api
 from router import iso18626_web
 from search_app import api, embed, errors, i18n, portal, security, services, templating
 from search_app import delivery, request_views
+from search_app import admin as admin_pages
 from search_app import staff as staff_pages
 from search_app import usage
 from search_app.config import load_config
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(router_api.bp)
     app.register_blueprint(iso18626_web.bp)
     app.register_blueprint(staff_pages.bp)
+    admin_pages.init_app(app)
     usage.init_app(app)
     app.register_blueprint(delivery.bp)
     return app

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "search_app.serve_cli",
     "search_app.demo",
     "search_app.staff_cli",
+    "search_app.admin_cli",
     "search_app.usage_cli",
     "search_app.delivery_cli",
 )

@@ -71,6 +71,11 @@ class MemberDirectory:
         self._version = -1
         self._members = Members.of(preset or {})
 
+    def reload(self) -> None:
+        """Re-read the members file now (the admin pages call this after writing it)."""
+        if self._file is not None:
+            self._file.reload(force=True)
+
     def current(self) -> Members:
         if self._file is None:
             return self._members

@@ -132,6 +132,9 @@ def init_app(app: Flask) -> None:
 
 
 def safe_url(url: Any) -> str:
-    """``url`` if it is http(s), else "" (no ``javascript:`` or ``data:`` links from data)."""
+    """``url`` if it is http(s) or a ``/media/`` path, else "" (no ``javascript:`` or
+    ``data:`` links from data)."""
     text = str(url or "").strip()
+    if text.startswith("/media/") and "\\" not in text and ".." not in text:
+        return text  # an image uploaded on the admin pages (search_app.admin_images)
     return text if text.lower().startswith(("http://", "https://")) else ""
