@@ -5,10 +5,13 @@
   "electronic_ok"}}`` → ``201`` ``{"id", "state", "lender", "decision": {"kind", "links",
   "holding", "rota": [{"library", "score", "components", ...}], "excluded": [{"library",
   "reason"}], "explanation": [...]}, "events": [...]}``
-- ``GET /api/v1/requests/<id>`` → the request, its ``lender`` (or null), rota and events.
+- ``GET /api/v1/requests/<id>`` → the request, its ``lender`` (or null), rota and events;
+  without free text (``"redacted": true``) unless the caller acts for the borrower or a
+  library of the rota.
 - ``POST /api/v1/requests/<id>/events`` ``{"type", "library", "reason", "message_id"?,
   "to_library"?}`` → the updated request. An ``Idempotency-Key`` header works as
-  ``message_id``: a repeated message changes nothing.
+  ``message_id``: a repeated message changes nothing. Needs a staff session or an API
+  key acting for ``library`` (401 / 403 otherwise; see :mod:`router.api_auth`).
 - ``GET /api/v1/libraries`` → ``{"libraries": [{"code", "name", "name_zh", "name_en",
   "region", "role", "city"}]}``.
 
@@ -26,6 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from indexer.settings import Settings
 from mappings.errors import RoutingError, error_body
+from router.api_auth import AuthError, current_caller, may_see, public_view, require_caller
 from router.ledger import EventError, RequestNotFound
 from router.requests import RequestError, parse_citation, parse_event, parse_needs
 from router.service import CatalogItems, Router
@@ -104,6 +108,14 @@ def _bad_request(exc: RequestError) -> tuple[Response, int]:
     return _error(exc.status, exc.code, str(exc), exc.field)
 
 
+@bp.errorhandler(AuthError)
+def _auth_error(exc: AuthError) -> tuple[Response, int] | Response:
+    response, status = _error(exc.status, exc.code, str(exc), exc.field)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="efirst router"'
+    return response, status
+
+
 @bp.errorhandler(RequestNotFound)
 def _not_found(exc: RequestNotFound) -> tuple[Response, int]:
     return _error(404, "not_found", str(exc), "id")
@@ -130,13 +142,18 @@ def _json_body() -> dict[str, Any]:
 @bp.post("/requests")
 def create_request() -> tuple[Response, int, dict[str, str]]:
     """Decide and record a delivery request."""
-    data = _json_body()
     router = get_router()
+    caller = current_caller(router)
+    data = _json_body()
     library = data.get("library")
     if not isinstance(library, str) or not library:
         raise RequestError("the patron's library code is required", field="library")
     if library not in router.members_file.members:
         raise RequestError(f"{library!r} is not a member library", field="library")
+    if caller is not None and caller.via == "api_key" and not caller.acts_for(library):
+        raise AuthError(
+            f"this API key may not create requests for {library}", status=403, field="library"
+        )
     needs = parse_needs(data.get("needs", {}))
     item, asked = _item(data, router)
     if not needs.format:
@@ -166,16 +183,33 @@ def _item(data: dict[str, Any], router: Router) -> tuple[Any, dict[str, Any]]:
 
 @bp.get("/requests/<request_id>")
 def show_request(request_id: str) -> Response:
-    """A request with its lender, rota and timeline."""
-    return jsonify(get_router().ledger.get(request_id))
+    """A request with its lender, rota and timeline (free text only for those involved)."""
+    router = get_router()
+    caller = current_caller(router)
+    stored = router.ledger.get(request_id)
+    response = jsonify(
+        {**stored, "redacted": False} if may_see(caller, stored) else public_view(stored)
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.update(("Authorization", "Cookie"))
+    return response
 
 
 @bp.post("/requests/<request_id>/events")
 def post_event(request_id: str) -> Response:
     """Apply a lender's or the borrower's message; a refusal moves to the next lender."""
-    event = parse_event(_json_body(), request.headers.get("Idempotency-Key"))
-    result = get_router().event(request_id, event.pop("type"), **event)
-    return jsonify(result)
+    router = get_router()
+    caller = require_caller(router)
+    data = _json_body()
+    if "library" not in data and caller.only_library:
+        data = {**data, "library": caller.only_library}
+    event = parse_event(data, request.headers.get("Idempotency-Key"))
+    if not caller.acts_for(event["library"]):
+        raise AuthError(
+            f"you may not act for library {event['library']}", status=403, field="library"
+        )
+    result = router.event(request_id, event.pop("type"), **event)
+    return jsonify({**result, "redacted": False})
 
 
 @bp.get("/libraries")

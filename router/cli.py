@@ -10,6 +10,7 @@ import click
 
 from indexer.settings import Settings
 from mappings.errors import RoutingError
+from router.api_keys import ApiKeyError
 from router.imports import Imports, Profile, run_import
 from router.service import Router
 
@@ -149,6 +150,58 @@ def import_requests(obj: dict[str, str | None], profile_code: str, as_json: bool
     )
     if run["status"] == "failed":
         raise SystemExit(1)
+
+
+@router_group.group("api-key")
+def api_key() -> None:
+    """API keys for machine clients of the HTTP API (Authorization: Bearer <key>)."""
+
+
+def _key_owner(router: Router, library: str) -> None:
+    if library != router.members_file.consortium.code and library not in (
+        router.members_file.members
+    ):
+        raise click.BadParameter(
+            f"{library!r} is neither a member nor the consortium"
+            f" ({router.members_file.consortium.code})",
+            param_hint="LIBRARY",
+        )
+
+
+@api_key.command("create")
+@click.argument("library")
+@click.option("--label", default="", help="what the key is for (shown by list)")
+@click.pass_obj
+def api_key_create(obj: dict[str, str | None], library: str, label: str) -> None:
+    """Make a key acting for LIBRARY (the consortium code: every member); prints it once."""
+    router = _router(obj["members"], obj["network"])
+    _key_owner(router, library)
+    click.echo(router.api_keys.create(library, label))
+    click.echo("store this key now: only its hash is kept", err=True)
+
+
+@api_key.command("revoke")
+@click.argument("library")
+@click.option("--key-id", help="revoke only this key (default: every key of LIBRARY)")
+@click.pass_obj
+def api_key_revoke(obj: dict[str, str | None], library: str, key_id: str | None) -> None:
+    """Revoke LIBRARY's API keys (or the one --key-id)."""
+    try:
+        count = _router(obj["members"], obj["network"]).api_keys.revoke(library, key_id)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{count} key(s) of {library} revoked")
+
+
+@api_key.command("list")
+@click.argument("library", required=False)
+@click.pass_obj
+def api_key_list(obj: dict[str, str | None], library: str | None) -> None:
+    """List the keys (of LIBRARY): key id, library, created, revoked, label."""
+    for key in _router(obj["members"], obj["network"]).api_keys.keys(library):
+        click.echo(
+            f"{key.key_id}\t{key.library}\t{key.created_at}\t{key.revoked_at or '-'}\t{key.label}"
+        )
 
 
 commands = [router_group]

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import requests
 
 from mappings.schema import Citation, Decision, Needs
+from router.api_keys import ApiKeys
 from router.business_days import add_business_days
 from router.candidates import RoutingContext
 from router.decision import Item, decide, item_from_citation, item_from_payload
@@ -118,6 +119,7 @@ class Router:
         else:
             ledger.deadline_for = self.deadline_for
         self.ledger = ledger
+        self.api_keys = ApiKeys(ledger)
         self.outbox = Outbox(self, http)
 
     # -- the routing context -----------------------------------------------------------

@@ -17,9 +17,10 @@ from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
 from search_app import api, embed, errors, i18n, portal, security, services, templating
-from search_app import delivery, request_views
+from search_app import delivery, request_views, suggestions
 from search_app import admin as admin_pages
 from search_app import staff as staff_pages
+from search_app.auth import allowed_libraries, current_user
 from search_app import usage
 from search_app.config import load_config
 
@@ -47,9 +48,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     embed.init_app(app)
     app.register_blueprint(resolver_web.bp)
     app.register_blueprint(router_api.bp)
+    app.extensions["efirst.request_actor"] = _request_actor
     app.register_blueprint(iso18626_web.bp)
     app.register_blueprint(staff_pages.bp)
     admin_pages.init_app(app)
     usage.init_app(app)
     app.register_blueprint(delivery.bp)
+    app.register_blueprint(suggestions.bp)
     return app
+
+
+def _request_actor() -> list[str] | None:
+    """The libraries the signed-in staff member acts for (the router API's hook)."""
+    account = current_user()
+    return allowed_libraries(account) if account is not None else None

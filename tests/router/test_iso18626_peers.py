@@ -67,6 +67,7 @@ def test_request_goes_to_the_lender_and_its_answers_come_back(peers):
         assert b.outbox.messages(at_b["id"]) == []  # the lender side does not ask anyone
 
         lender = make_app(b).test_client()
+        lender.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {b.api_keys.create('211030')}"
         for event in ("will_supply", "shipped"):
             answer = lender.post(
                 f"/api/v1/requests/{at_b['id']}/events",
@@ -91,6 +92,7 @@ def test_refusal_at_the_lender_sends_the_request_on(peers):
         make_app(b).test_client().post(
             f"/api/v1/requests/{incoming['id']}/events",
             json={"type": "refused", "library": "211030", "reason": "missing from shelf"},
+            headers={"Authorization": f"Bearer {b.api_keys.create('211030')}"},
         )
     assert b.ledger.get(incoming["id"])["state"] == "Unfilled"
     at_a = a.ledger.get(created["id"])

@@ -31,7 +31,12 @@ def client(tmp_path, clock):
     app = Flask(__name__)
     app.register_blueprint(bp)
     init_app(app, router)
-    return app.test_client()
+    client = app.test_client()
+    # a consortium-wide key: these tests are about the API's behaviour, not its access rules
+    # (tests/router/test_api_auth.py)
+    key = router.api_keys.create(router.members_file.consortium.code)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return client
 
 
 def _error(response, status, field):
