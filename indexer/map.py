@@ -180,6 +180,23 @@ def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
     return out
 
 
+_PLANS: dict[int, tuple[Mapping, tuple[tuple[FieldRule, frozenset[str] | None], ...]]] = {}
+
+
+def _plan(mapping: Mapping) -> tuple[tuple[FieldRule, frozenset[str] | None], ...]:
+    """Each field rule with the tags it reads (None: the rule must always run)."""
+    found = _PLANS.get(id(mapping))
+    if found is not None and found[0] is mapping:
+        return found[1]
+    plan = []
+    for rule in mapping.fields:
+        tags = frozenset(spec.lookup for spec in rule.specs)
+        always = rule.extractor is not None or rule.runs_on_empty or "LDR" in tags
+        plan.append((rule, None if always else tags))
+    _PLANS[id(mapping)] = (mapping, tuple(plan))
+    return _PLANS[id(mapping)][1]
+
+
 def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") -> Record:
     """The :class:`Record` that ``mapping`` makes of ``rec``.
 
@@ -190,7 +207,10 @@ def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") 
     kind = mapping.settings.get("non_bibliographic", {}).get(rec.leader[6:7])
     if kind:
         raise RecordError(f"not a bibliographic record: leader/06 {rec.leader[6:7]!r} is {kind}")
-    for rule in mapping.fields:
+    fields = rec.fields
+    for rule, tags in _plan(mapping):
+        if tags is not None and tags.isdisjoint(fields):
+            continue  # no value and no transform that runs on empty: nothing to do
         try:
             values = _extract(rec, rule)
             if values or rule.runs_on_empty:

@@ -52,11 +52,12 @@ class MarcRecord:
     Built from rmarc's raw decoder, from a pymarc ``Record`` or from MARCXML.
     """
 
-    __slots__ = ("fields", "leader")
+    __slots__ = ("_linked", "fields", "leader")
 
     def __init__(self, leader: str, fields: dict[str, list[Any]]) -> None:
         self.leader = leader
         self.fields = fields
+        self._linked: dict[str, list[DataField]] | None = None
 
     @classmethod
     def from_raw(cls, leader: str, items: list[tuple[str, tuple[Any, ...]]]) -> MarcRecord:
@@ -99,17 +100,24 @@ class MarcRecord:
         return [f for f in self.fields.get(tag, ()) if not isinstance(f, str)]
 
     def linked(self, tag: str) -> list[DataField]:
-        """The 880 fields whose ``$6`` (``245-01/$1``) links them to ``tag``."""
-        out = []
+        """The 880 fields whose ``$6`` (``245-01/$1``) links them to ``tag``.
+
+        The 880s are grouped by linked tag once per record, on the first call.
+        """
+        if self._linked is None:
+            self._linked = self._link_index()
+        return self._linked.get(tag, [])
+
+    def _link_index(self) -> dict[str, list[DataField]]:
+        index: dict[str, list[DataField]] = {}
         for field in self.fields.get("880", ()):
             if isinstance(field, str):
                 continue
             for code, value in field[2]:
                 if code == "6":
-                    if value[:3] == tag:
-                        out.append(field)
+                    index.setdefault(value[:3], []).append(field)
                     break
-        return out
+        return index
 
     def __repr__(self) -> str:
         return f"MarcRecord({self.leader!r}, {len(self.fields)} tags)"
