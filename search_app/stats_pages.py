@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from mappings.errors import ConsortiumError
 from router.api import get_router
@@ -55,6 +56,13 @@ DOWNLOADS = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "app
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException) -> tuple[str, int]:
+    """Errors say what went wrong (which argument), as on the other staff pages."""
+    status = exc.code or 500
+    return render_template("staff/error.html", status=status, message=exc.description), status
 
 
 @bp.context_processor
