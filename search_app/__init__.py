@@ -17,7 +17,7 @@ from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
 from search_app import api, embed, errors, i18n, portal, security, services, templating
-from search_app import delivery, request_views
+from search_app import delivery, request_views, suggestions
 from search_app import admin as admin_pages
 from search_app import staff as staff_pages
 from search_app.auth import allowed_libraries, current_user
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin_pages.init_app(app)
     usage.init_app(app)
     app.register_blueprint(delivery.bp)
+    app.register_blueprint(suggestions.bp)
     return app
 
 

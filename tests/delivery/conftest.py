@@ -5,40 +5,18 @@ store, a delivery store and a ledger sharing one hand-moved clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from delivery_testkit import BORROWER, LENDER, OTHER_LENDER, PASSWORD, Clock, SmtpSink
+from delivery_testkit import BORROWER, LENDER, Clock, SmtpSink, build_app
 from flask import Flask
 from flask.testing import FlaskClient
 
 from router import api as router_api
-from router.members import SAMPLE_MEMBERS, load_members
-from router.network import SAMPLE_NETWORK
-from router.service import CatalogItems, Router
-from search_app import auth, create_app
+from router.service import Router
 from search_app import delivery as delivery_views
 from search_app.delivery_store import DeliveryStore
 from search_app.request_views import patron_store
-from search_app.staff_store import StaffStore
-
-FAST_HASH = "pbkdf2:sha256:1000"
-CATALOGUE = {
-    "c-1": {
-        "id": "c-1",
-        "title": "Collected papers on watershed hydrology",
-        "format": "book",
-        "year": 2001,
-        "isbn": [],
-        "issn": [],
-        "holdings": [
-            {"library": code, "kind": "print", "location": "Stacks", "call_number": f"K{n}"}
-            for n, code in enumerate([LENDER, OTHER_LENDER, "252010"])
-        ],
-        "links": [],
-    }
-}
 
 
 @pytest.fixture
@@ -46,45 +24,8 @@ def clock() -> Clock:
     return Clock()
 
 
-def build_app(tmp_path: Path, clock: Clock, **config: Any) -> Flask:
-    application = create_app(
-        {
-            "TESTING": True,
-            "EFIRST_DATA_DIR": str(tmp_path),
-            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
-            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
-            "SECRET_KEY": "delivery-tests",
-            "EFIRST_SMTP_HOST": "",
-            **config,
-        }
-    )
-    router = Router(
-        tmp_path / "ledger.sqlite3",
-        members=SAMPLE_MEMBERS,
-        network_path=SAMPLE_NETWORK,
-        items=CatalogItems(get_payload=CATALOGUE.get, find_eholdings=lambda **_: []),
-        clock=clock,
-        stats_ttl=0,
-    )
-    router_api.init_app(application, router)
-    staff = StaffStore(tmp_path / "ledger.sqlite3", clock=clock, hash_method=FAST_HASH)
-    auth.init_app(application, staff)
-    delivery_views.init_app(
-        application,
-        DeliveryStore(tmp_path / "delivery.sqlite3", tmp_path / "delivery", clock=clock),
-    )
-    for name, role, libraries in (
-        ("admin", "consortium_admin", []),
-        ("lend", "ill_staff", [LENDER]),
-        ("lend2", "ill_staff", [OTHER_LENDER]),
-        ("bor", "ill_staff", [BORROWER]),
-    ):
-        staff.create_user(name, PASSWORD, role, libraries, actor="test")
-    return application
-
-
 @pytest.fixture
-def app(tmp_path: Path, clock: Clock) -> Flask:
+def app(tmp_path: Any, clock: Clock) -> Flask:
     return build_app(tmp_path, clock)
 
 

@@ -12,11 +12,23 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfWriter
+
+from router import api as router_api
+from router.members import SAMPLE_MEMBERS, load_members
+from router.network import SAMPLE_NETWORK
+from router.service import CatalogItems, Router
+from search_app import auth, create_app, suggestions
+from search_app import delivery as delivery_views
+from search_app.delivery_store import DeliveryStore
+from search_app.staff_store import StaffStore
+from search_app.suggestion_store import SuggestionStore
 
 __all__ = [
     "BORROWER",
@@ -24,8 +36,10 @@ __all__ = [
     "OTHER_LENDER",
     "MONDAY",
     "PASSWORD",
+    "CATALOGUE",
     "Clock",
     "SmtpSink",
+    "build_app",
     "csrf",
     "login",
     "make_pdf",
@@ -38,6 +52,75 @@ BORROWER = "211010"
 LENDER = "221010"  # first in the rota of a copy of record c-1 (see conftest)
 OTHER_LENDER = "211030"  # second in that rota
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+FAST_HASH = "pbkdf2:sha256:1000"
+CATALOGUE = {
+    "c-1": {
+        "id": "c-1",
+        "title": "Collected papers on watershed hydrology",
+        "format": "book",
+        "year": 2001,
+        "isbn": [],
+        "issn": [],
+        "holdings": [
+            {"library": code, "kind": "print", "location": "Stacks", "call_number": f"K{n}"}
+            for n, code in enumerate([LENDER, OTHER_LENDER, "252010"])
+        ],
+        "links": [],
+    },
+    # held only by a library that does not lend: the request ends Unfilled
+    "c-none": {
+        "id": "c-none",
+        "title": "Tea gardens of Fujian",
+        "format": "book",
+        "year": 1999,
+        "isbn": [],
+        "issn": [],
+        "holdings": [{"library": "252010", "kind": "print", "location": "Stacks"}],
+        "links": [],
+    },
+}
+
+
+def build_app(tmp_path: Path, clock: Clock, **config: Any) -> Flask:
+    application = create_app(
+        {
+            "TESTING": True,
+            "EFIRST_DATA_DIR": str(tmp_path),
+            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
+            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
+            "SECRET_KEY": "delivery-tests",
+            "EFIRST_SMTP_HOST": "",
+            **config,
+        }
+    )
+    router = Router(
+        tmp_path / "ledger.sqlite3",
+        members=SAMPLE_MEMBERS,
+        network_path=SAMPLE_NETWORK,
+        items=CatalogItems(get_payload=CATALOGUE.get, find_eholdings=lambda **_: []),
+        clock=clock,
+        stats_ttl=0,
+    )
+    router_api.init_app(application, router)
+    staff = StaffStore(tmp_path / "ledger.sqlite3", clock=clock, hash_method=FAST_HASH)
+    auth.init_app(application, staff)
+    delivery_views.init_app(
+        application,
+        DeliveryStore(tmp_path / "delivery.sqlite3", tmp_path / "delivery", clock=clock),
+    )
+    suggestions.init_app(
+        application, SuggestionStore(tmp_path / "suggestions.sqlite3", clock=clock)
+    )
+    for name, role, libraries in (
+        ("admin", "consortium_admin", []),
+        ("lend", "ill_staff", [LENDER]),
+        ("lend2", "ill_staff", [OTHER_LENDER]),
+        ("bor", "ill_staff", [BORROWER]),
+    ):
+        staff.create_user(name, PASSWORD, role, libraries, actor="test")
+    return application
 
 
 class Clock:

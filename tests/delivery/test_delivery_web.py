@@ -10,8 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_app
-from delivery_testkit import LENDER, OTHER_LENDER, Clock, SmtpSink, csrf, login, make_pdf, make_png
+from delivery_testkit import (
+    LENDER,
+    OTHER_LENDER,
+    Clock,
+    SmtpSink,
+    build_app,
+    csrf,
+    login,
+    make_pdf,
+    make_png,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 
