@@ -10,12 +10,15 @@ the compiled ``.mo`` files are committed next to them (rebuild with
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
+from babel import Locale
 from flask import Flask, g, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 
-__all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "select_locale"]
+__all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "request_translations", "select_locale"]
 
 #: Supported locales and how each names itself in the language switch.
 LOCALES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
@@ -49,6 +52,32 @@ def select_locale() -> str:
     return g.efirst_locale
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(name: str) -> Locale:
+    """A parsed locale, kept: Babel's ``Locale.parse`` scans its locale list every time."""
+    return Locale.parse(name)
+
+
+def request_translations() -> Any:
+    """This request's catalog, looked up once per request.
+
+    Flask-Babel's template callables resolve the context, the locale and the catalog
+    cache on every ``_()``; a results page makes ~50 such calls, so templates use this.
+    """
+    found = g.get("efirst_translations")
+    if found is None:
+        found = g.efirst_translations = get_translations()
+    return found
+
+
 def init_app(app: Flask) -> Babel:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
-    return Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=lambda: _parsed(select_locale()))
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+    return babel

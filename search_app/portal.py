@@ -6,12 +6,14 @@ import math
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from indexer.backends import SearchResults
 from search_app.exports import EXPORTS
 from search_app.getit import get_it
 from search_app.links import coins, outbound_openurl
 from search_app.patron import current_library, library_code
-from search_app.query import ADVANCED_FIELDS, FACET_PARAMS
+from search_app.query import ADVANCED_FIELDS, FACET_PARAMS, SearchForm
 from search_app.suggest import suggest
+from search_app.urls import record_url_for, search_url
 from search_app.views import count_online, fetch_record, parse_form, run_search
 
 __all__ = ["bp"]
@@ -37,10 +39,28 @@ def search() -> str:
         results=results,
         items=items,
         pages=pages,
-        online_now=count_online(form, code),
+        online_now=online_now(form, code, results),
         suggestion=help_,
+        search_url=search_url,
+        record_url=record_url_for(form.q),
         **context,
     )
+
+
+def online_now(form: SearchForm, code: str, results: SearchResults) -> int:
+    """How many results the patron can open online now, from the facets when they say.
+
+    ``online`` facet values come from the same links as the ``online_for`` filter
+    (``indexer.documents``): "open" is always open to all; "licensed" may be licensed to
+    one library only. So with no "licensed" result the answer is the "open" count, and
+    with the filter on it is the total; otherwise it takes a count query.
+    """
+    if form.online:
+        return results.total
+    counts = results.facets.get(FACET_PARAMS["access"])
+    if counts is not None and not any(value == "licensed" for value, _ in counts):
+        return sum(count for value, count in counts if value == "open")
+    return count_online(form, code)
 
 
 def _max_results() -> int:
