@@ -1,0 +1,83 @@
+"""Real browser: Debian's Chromium (Playwright) signs in as a library administrator,
+uploads a logo on the settings page served by a real HTTP server, and sees it in the
+portal header; a fake image is refused with the error next to the field."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from admin_testkit import PASSWORD, image_bytes
+from conftest import LIBRARY
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def served(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 900})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_admin_uploads_a_logo_and_the_portal_shows_it(page, served, accounts, tmp_path):
+    page.goto(f"{served}/admin/lib/{LIBRARY}/settings?lang=en")
+    assert page.url.startswith(f"{served}/staff/login")
+    page.get_by_label("User name").fill("libadmin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#images")
+
+    fake = tmp_path / "fake.png"
+    fake.write_text("this is text, not a picture\n")
+    page.get_by_label("Logo file").set_input_files(str(fake))
+    page.get_by_role("button", name="Upload logo").click()
+    page.wait_for_selector("#logo-error")
+    assert "checked by content" in page.locator("#logo-error").inner_text()
+
+    logo = tmp_path / "pku.png"
+    logo.write_bytes(image_bytes("PNG", (80, 80), "#004b87"))
+    page.get_by_label("Logo file").set_input_files(str(logo))
+    page.get_by_role("button", name="Upload logo").click()
+    page.wait_for_selector(".flash-success")
+    assert page.locator(".current-logo img").count() == 1
+
+    page.goto(f"{served}/?lib={LIBRARY}&lang=en")
+    header_logo = page.locator(".site-header img.logo")
+    header_logo.wait_for()
+    assert header_logo.get_attribute("src").startswith("/media/logos/logo-211010-")
+    assert page.evaluate("document.querySelector('.site-header img.logo').naturalWidth") == 80
+    page.screenshot(path=str(ARTIFACTS / "admin-logo-portal.png"))
