@@ -138,7 +138,8 @@ class Outbox:
 
     def _status_message(self, request: dict[str, Any]) -> list[int]:
         iso = request["request"].get("iso18626") or {}
-        last = request["events"][-1] if request["events"] else {}
+        # the change itself, not the "sent" to a next lender it may have caused
+        last = next((e for e in reversed(request["events"]) if e["type"] != "sent"), {})
         status = STATUS_OUT.get(request["state"])
         if not iso or not status or last.get("type") not in _LENDER_EVENTS:
             return []

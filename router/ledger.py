@@ -249,8 +249,9 @@ class Ledger:
             sender = self._sender(row, transition.by, library, system)
             if event == "timeout" and (row["deadline"] is None or row["deadline"] > _stamp(now)):
                 return {**self.get(request_id), "duplicate": True}
-            target = self._perform(conn, row, transition, event, now, reason, to_library)
-            self._event(
+            # The event is written before what it causes ("refused", then "sent" to the
+            # next lender); its to-state is filled in once the action has chosen it.
+            seq = self._event(
                 conn,
                 request_id,
                 now,
@@ -258,11 +259,13 @@ class Ledger:
                 sender,
                 library or "system",
                 row["state"],
-                target,
+                "",
                 reason,
                 message_id,
                 lender=row["lender"],
             )
+            target = self._perform(conn, row, transition, event, now, reason, to_library)
+            conn.execute("UPDATE events SET to_state = ? WHERE seq = ?", (target, seq))
         return self.get(request_id)
 
     def note(
@@ -466,8 +469,9 @@ class Ledger:
         message_id: str | None = None,
         *,
         lender: str | None = None,
-    ) -> None:
-        conn.execute(
+    ) -> int:
+        """Append one event; returns its sequence number."""
+        cursor = conn.execute(
             "INSERT INTO events (request_id, at, type, actor, library, from_state, to_state,"
             " lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -483,6 +487,7 @@ class Ledger:
                 message_id,
             ),
         )
+        return int(cursor.lastrowid or 0)
 
     # -- the scheduler and statistics ------------------------------------------------------
 

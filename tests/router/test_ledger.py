@@ -65,10 +65,10 @@ def test_refuse_timeout_supply_end_to_end(router, clock, make_item):
     assert timeline == [
         ("created", "", "", None),
         ("sent", "", "RequestReceived", rota[0]),
-        ("sent", "RequestReceived", "RequestReceived", rota[1]),
         ("refused", "RequestReceived", "RequestReceived", rota[0]),
-        ("sent", "RequestReceived", "RequestReceived", rota[2]),
+        ("sent", "RequestReceived", "RequestReceived", rota[1]),
         ("timeout", "RequestReceived", "RequestReceived", rota[1]),
+        ("sent", "RequestReceived", "RequestReceived", rota[2]),
         ("will_supply", "RequestReceived", "WillSupply", rota[2]),
         ("shipped", "WillSupply", "CopyCompleted", rota[2]),
     ]
@@ -84,6 +84,25 @@ def test_rota_exhausted_ends_unfilled_with_purchase_offer(tmp_path, clock):
     result = ledger.apply(rid, "refused", library="211030", reason="lost")
     assert result["state"] == "Unfilled" and result["purchase_suggestion"] is True
     assert result["lender"] is None
+
+
+def test_timeline_is_in_causal_order(tmp_path, clock):
+    """A refusal is recorded before the "sent" it causes, and the last refusal of an
+    exhausted rota ends the timeline with the request Unfilled."""
+    ledger = Ledger(tmp_path / "l.sqlite3", clock=clock)
+    rid = ledger.create(borrower="211010", request={}, decision=_decision("A", "B"))["id"]
+    ledger.apply(rid, "refused", library="A", reason="in use")
+    done = ledger.apply(rid, "refused", library="B", reason="lost")
+    moves = [(e["type"], e["lender"], e["to"]) for e in done["events"]]
+    assert moves == [
+        ("created", None, ""),
+        ("sent", "A", "RequestReceived"),
+        ("refused", "A", "RequestReceived"),
+        ("sent", "B", "RequestReceived"),
+        ("refused", "B", "Unfilled"),
+    ]
+    seqs = [e["seq"] for e in done["events"]]
+    assert seqs == sorted(seqs)
 
 
 def test_timeout_honours_weekends_and_closed_dates(router, clock):

@@ -79,7 +79,7 @@ def test_create_lend_request_then_refuse_moves_on(client):
     assert again.get_json()["lender"] == "221010"
     shown = client.get(f"/api/v1/requests/{body['id']}").get_json()
     assert shown["lender"] == "221010"
-    assert [e["type"] for e in shown["events"]] == ["created", "sent", "sent", "refused"]
+    assert [e["type"] for e in shown["events"]] == ["created", "sent", "refused", "sent"]
 
 
 def test_citation_request_with_open_link_is_full_text(client):
