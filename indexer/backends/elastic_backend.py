@@ -6,9 +6,10 @@
   search never sees a half-built index (``efirst reindex``).
 - Index definition: :mod:`indexer.backends.es_index` (from the field table); queries:
   :mod:`indexer.backends.es_query` (the same clauses as the tantivy backend).
-- Bulk writes use :func:`elasticsearch.helpers.streaming_bulk` with
-  ``raise_on_error=False``; 429/503 answers are retried with exponential back-off, and
-  every document that still fails comes back in :class:`BulkResult` as ``(id, reason)``.
+- Bulk writes (:mod:`indexer.backends.es_bulk`) use
+  :func:`elasticsearch.helpers.streaming_bulk` with ``raise_on_error=False``; 429/503
+  answers are retried with exponential back-off, and every document that still fails
+  comes back in :class:`BulkResult` as ``(id, reason)``.
 - Elasticsearch down or too slow: :class:`~mappings.errors.BackendUnavailable` with a
   message naming the URL (the CLI and the portal show it; no traceback). A refused
   operation: :class:`~mappings.errors.BackendError`.
@@ -23,11 +24,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from indexer.backends.base import BulkResult, SearchBackend, SearchQuery, SearchResults
+from indexer.backends.es_bulk import RETRY_STATUSES, send_bulk
 from indexer.backends.es_errors import error_reason, too_many_failures, translate_errors
-from indexer.backends.es_errors import reason as describe_error
 from indexer.backends.es_index import index_body, mapping_signature, new_index_name, to_source
 from indexer.backends.es_query import (
     build_query,
@@ -44,8 +45,6 @@ __all__ = ["ElasticBackend", "RebuildReport"]
 
 log = logging.getLogger(__name__)
 
-#: Statuses retried (by the transport for whole requests, by the bulk helper per item).
-RETRY_STATUSES = (429, 502, 503, 504)
 #: Seconds the boost factors of the live index are cached.
 FACTORS_TTL = 10.0
 
@@ -72,7 +71,7 @@ class ElasticBackend(SearchBackend):
         request_timeout: float = 10.0,
         bulk_timeout: float = 120.0,
         max_retries: int = 3,
-        chunk_size: int = 1000,
+        chunk_size: int = 2000,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
     ) -> None:
@@ -136,7 +135,7 @@ class ElasticBackend(SearchBackend):
         body = index_body()["mappings"]
         try:
             self.client.indices.put_mapping(
-                index=index, properties=body["properties"], meta=body["_meta"]
+                index=index, properties=body["properties"], meta={**meta, **body["_meta"]}
             )
         except ApiError as exc:
             raise BackendError(
@@ -173,26 +172,17 @@ class ElasticBackend(SearchBackend):
     def _bulk(
         self, actions: Iterable[dict[str, Any]], action: str, accept: tuple[int, ...] = ()
     ) -> BulkResult:
-        result = BulkResult()
         client = self.client.options(request_timeout=self.bulk_timeout)
         with self._guard(action):
-            for ok, item in helpers.streaming_bulk(
+            return send_bulk(
                 client,
                 actions,
                 chunk_size=self.chunk_size,
-                raise_on_error=False,
                 max_retries=self.max_retries,
                 initial_backoff=self.initial_backoff,
                 max_backoff=self.max_backoff,
-                retry_on_status=RETRY_STATUSES,
-            ):
-                info = next(iter(item.values()))
-                if ok or info.get("status") in accept:
-                    result.indexed += 1
-                else:
-                    why = describe_error(info.get("error") or f"HTTP {info.get('status')}")
-                    result.failed.append((str(info.get("_id", "")), why))
-        return result
+                accept=accept,
+            )
 
     def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:
         self._prepare()

@@ -79,6 +79,7 @@ def analyse(text: str) -> list[str]:
     return _analyzer()(text)
 
 
+@lru_cache(maxsize=1 << 17)
 def es_token(token: str) -> str:
     """``token`` in a form Elasticsearch's ``standard`` analyser keeps whole and unchanged.
 
@@ -163,6 +164,13 @@ def _payload(value: Any) -> Any:
     return value
 
 
+def _tokens_of(value: str, memo: dict[str, list[str]]) -> list[str]:
+    found = memo.get(value)
+    if found is None:
+        found = memo[value] = es_tokens(index_text(value))
+    return found
+
+
 def to_source(doc: dict[str, Any], stats: TextStats | None = None) -> dict[str, Any]:
     """A flat index document as an Elasticsearch ``_source`` (text pre-analysed).
 
@@ -174,12 +182,13 @@ def to_source(doc: dict[str, Any], stats: TextStats | None = None) -> dict[str, 
         raise ValueError("document has no id")
     source: dict[str, Any] = {}
     counts: dict[str, int] = {}
+    memo: dict[str, list[str]] = {}  # titles and names come again in ``all``
     for spec in FIELDS:
         values = _values(doc.get(spec.name))
         if not values and spec.kind != "text":
             continue
         if spec.kind == "text":
-            tokens = [es_tokens(index_text(str(item))) for item in values]
+            tokens = [_tokens_of(str(item), memo) for item in values]
             texts = [" ".join(found) for found in tokens if found]
             source[spec.name] = texts or [PLACEHOLDER]
             counts[spec.name] = sum(map(len, tokens))

@@ -1,0 +1,97 @@
+"""Bulk writes to Elasticsearch: documents prepared here while the node indexes the last batch.
+
+:func:`send_bulk` runs :func:`elasticsearch.helpers.streaming_bulk` in a sender thread
+fed through a bounded queue, so the caller's thread keeps reading and converting
+documents (catalog reads, text analysis) while Elasticsearch indexes the previous chunk.
+The caller's iterator is only ever advanced in the caller's thread (sqlite connections
+must stay in theirs). 429/502/503/504 answers are retried with exponential back-off by
+the helper; documents that still fail come back as ``(id, reason)`` in the result.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+
+from indexer.backends.base import BulkResult
+from indexer.backends.es_errors import reason
+
+__all__ = ["RETRY_STATUSES", "send_bulk"]
+
+#: Statuses retried (by the transport for whole requests, by the bulk helper per item).
+RETRY_STATUSES = (429, 502, 503, 504)
+_END = object()
+
+
+def _drain(feed: queue.Queue[Any]) -> Iterator[dict[str, Any]]:
+    while (item := feed.get()) is not _END:
+        yield item
+
+
+def _put(feed: queue.Queue[Any], item: Any, sender: threading.Thread) -> bool:
+    """Queue ``item`` unless the sender has died; False when it has."""
+    while sender.is_alive():
+        try:
+            feed.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def send_bulk(
+    client: Elasticsearch,
+    actions: Iterable[dict[str, Any]],
+    *,
+    chunk_size: int = 1000,
+    max_retries: int = 3,
+    initial_backoff: float = 0.5,
+    max_backoff: float = 30.0,
+    accept: tuple[int, ...] = (),
+) -> BulkResult:
+    """Send ``actions``; every action is counted as indexed or failed (``accept``: ok statuses).
+
+    Raises the client's exception (connection error, timeout, a refused request) when a
+    whole request fails after its retries; the caller translates it.
+    """
+    result = BulkResult()
+    errors: list[BaseException] = []
+    feed: queue.Queue[Any] = queue.Queue(maxsize=chunk_size * 2)
+
+    def send() -> None:
+        try:
+            for ok, item in helpers.streaming_bulk(
+                client,
+                _drain(feed),
+                chunk_size=chunk_size,
+                raise_on_error=False,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                retry_on_status=RETRY_STATUSES,
+            ):
+                info = next(iter(item.values()))
+                if ok or info.get("status") in accept:
+                    result.indexed += 1
+                else:
+                    why = reason(info.get("error") or f"HTTP {info.get('status')}")
+                    result.failed.append((str(info.get("_id", "")), why))
+        except BaseException as exc:  # handed to the caller's thread below
+            errors.append(exc)
+
+    sender = threading.Thread(target=send, name="efirst-es-bulk", daemon=True)
+    sender.start()
+    try:
+        for action in actions:
+            if not _put(feed, action, sender):
+                break
+    finally:
+        _put(feed, _END, sender)
+        sender.join()
+    if errors:
+        raise errors[0]
+    return result
