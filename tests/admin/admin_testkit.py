@@ -11,9 +11,21 @@ from typing import Any
 from flask.testing import FlaskClient
 from PIL import Image
 
-__all__ = ["PASSWORD", "csrf", "image_bytes", "login", "noise_png", "post", "upload"]
+__all__ = [
+    "LIBRARY",
+    "OTHER",
+    "PASSWORD",
+    "csrf",
+    "image_bytes",
+    "login",
+    "noise_png",
+    "post",
+    "upload",
+]
 
 PASSWORD = "correct horse battery"
+LIBRARY = "211010"  # Peking University Library in the sample consortium
+OTHER = "221010"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

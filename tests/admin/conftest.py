@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from admin_testkit import PASSWORD, login
+from admin_testkit import LIBRARY, OTHER, PASSWORD, login
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,8 +18,6 @@ from search_app import auth, create_app
 from search_app.staff_store import Account, StaffStore
 
 FAST_HASH = "pbkdf2:sha256:1000"
-LIBRARY = "211010"
-OTHER = "221010"
 
 
 @pytest.fixture

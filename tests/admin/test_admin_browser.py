@@ -9,8 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from admin_testkit import PASSWORD, image_bytes
-from conftest import LIBRARY
+from admin_testkit import LIBRARY, PASSWORD, image_bytes
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser

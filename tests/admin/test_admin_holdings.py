@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pymarc
-from admin_testkit import PASSWORD, login, post, upload
+from admin_testkit import LIBRARY, OTHER, PASSWORD, login, post, upload
 from click.testing import CliRunner
-from conftest import LIBRARY, OTHER
 
 from search_app.cli import main
 

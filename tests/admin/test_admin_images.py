@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from admin_testkit import image_bytes, noise_png, upload
-from conftest import LIBRARY, OTHER
+from admin_testkit import LIBRARY, OTHER, image_bytes, noise_png, upload
 
 from router.members import load_members
 from search_app.admin_images import MAX_IMAGE_BYTES, ImageError, check_image

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from admin_testkit import csrf, login, post
-from conftest import LIBRARY, OTHER
+from admin_testkit import LIBRARY, OTHER, csrf, login, post
 
 from router.members import SAMPLE_MEMBERS, load_members
 from search_app import create_app
@@ -267,3 +266,17 @@ def test_bundled_sample_is_never_written(tmp_path: Path, accounts):
     before = SAMPLE_MEMBERS.read_bytes()
     assert client.get(SETTINGS).status_code == 409
     assert SAMPLE_MEMBERS.read_bytes() == before
+
+
+def test_pages_speak_chinese_by_default(app, accounts):
+    browser = app.test_client()
+    login(browser, "libadmin")
+    page = browser.get(SETTINGS).get_data(as_text=True)
+    assert "图书馆设置" in page and "上传标志" in page
+    holdings = browser.get(f"/admin/lib/{LIBRARY}/holdings").get_data(as_text=True)
+    assert "上传馆藏" in holdings
+
+
+def test_staff_pages_link_to_the_settings(admin):
+    page = admin.get(f"/staff/lib/{LIBRARY}/").get_data(as_text=True)
+    assert f'href="/admin/lib/{LIBRARY}/settings"' in page
