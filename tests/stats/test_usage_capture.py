@@ -148,3 +148,19 @@ def test_denial_for_a_citation_outside_the_catalogue(
         "1088-937X",
         "Journal",
     )
+
+
+def test_capture_can_be_turned_off(app: Flask, client: FlaskClient, usage: UsageStore):
+    app.config["EFIRST_USAGE"] = False
+    assert client.get(f"/search?q=climate&lib={PKU}").status_code == 200
+    assert client.get("/go", query_string={"url": OPEN_PDF, "record": "s-book"}).status_code == 302
+    assert events(usage) == []
+
+
+def test_a_broken_usage_store_never_breaks_a_page(app: Flask, client: FlaskClient, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    app.config["EFIRST_USAGE_DB"] = str(blocker / "usage.sqlite3")
+    app.extensions.pop("efirst.usage", None)
+    response = client.get(f"/search?q=climate&lib={PKU}")
+    assert response.status_code == 200 and "/record/s-book" in response.get_data(as_text=True)
