@@ -226,3 +226,27 @@ def test_reindex_command_rebuilds_from_the_catalog(es_url, tmp_path, make_record
     down = CliRunner().invoke(main, ["reindex", "--no-progress"])
     assert down.exit_code == 1
     assert "cannot be reached" in down.output and "Traceback" not in down.output
+
+
+def test_bulk_stops_cleanly_when_the_node_goes_away(backend):
+    from elastic_transport import ConnectionError as TransportConnectionError
+    from elasticsearch import Elasticsearch
+
+    from indexer.backends.es_bulk import send_bulk
+
+    client = Elasticsearch(f"http://127.0.0.1:{_closed_port()}", max_retries=0)
+    actions = ({"_index": "x", "_id": str(n), "_source": {}} for n in range(50_000))
+    with pytest.raises(TransportConnectionError):
+        send_bulk(client, actions, chunk_size=100, max_retries=0)
+    assert next(actions)["_id"] != "49999"  # the feeder stopped early, not at the end
+
+
+def test_bulk_passes_on_an_error_of_the_document_source(backend):
+    def docs():
+        yield _doc("first")
+        raise RuntimeError("catalog read failed")
+
+    with pytest.raises(RuntimeError, match="catalog read failed"):
+        backend.upsert(docs())
+    backend.refresh()
+    assert backend.get("first") is not None  # what was sent before the error is kept
