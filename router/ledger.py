@@ -14,6 +14,10 @@ Guarantees
 - **Timeouts** are ``deadline`` timestamps, computed in the lender's business days when
   it is asked; :meth:`Ledger.tick` turns passed deadlines into ``timeout`` events whose
   message id is ``timeout:<request>:<rota position>``, so ticks may overlap or repeat.
+
+Layout: this module holds the connections, the transactions and the queries; the steps
+of a transition (sender check, actions, asking the next lender, timeline lines) are in
+:mod:`router.ledger_moves`, and the tables and the JSON view in :mod:`router.ledger_schema`.
 """
 
 from __future__ import annotations
@@ -30,35 +34,32 @@ from typing import Any
 
 from mappings.errors import RoutingError
 from router.business_days import add_business_days
+from router.ledger_moves import (
+    DeadlineFor,
+    EventError,
+    MoveContext,
+    append_event,
+    ask_next,
+    check_sender,
+    perform,
+    stamp,
+)
 from router.ledger_schema import SCHEMA, request_view
 from router.rank import LenderStats
 from router.track import StateTable, load_states
 
 __all__ = ["EventError", "Ledger", "RequestNotFound", "utcnow"]
 
-DeadlineFor = Callable[[str, datetime], datetime]
-
 
 class RequestNotFound(RoutingError):
     """No request has this id."""
-
-
-class EventError(RoutingError):
-    """An event does not apply to a request; ``field`` names the part at fault, ``status``
-    the HTTP status it deserves (409 for a wrong state, 403 for a wrong sender...)."""
-
-    def __init__(self, message: str, *, field: str = "type", status: int = 409) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+_stamp = stamp  # the name the router's other modules import
 
 
 def _weekday_deadline(library: str, start: datetime) -> datetime:
@@ -83,6 +84,10 @@ class Ledger:
         self.deadline_for = deadline_for
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
+
+    @property
+    def _moves(self) -> MoveContext:
+        return MoveContext(self.states, self.deadline_for)
 
     # -- connections and transactions ------------------------------------------------------
 
@@ -141,8 +146,8 @@ class Ledger:
                 " purchase_suggestion, request_json, decision_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     request_id,
-                    _stamp(now),
-                    _stamp(now),
+                    stamp(now),
+                    stamp(now),
                     borrower,
                     state,
                     kind,
@@ -169,11 +174,11 @@ class Ledger:
             )
             reason = " ".join(decision.get("explanation", []))
             created_state = "" if kind == "lend" else state
-            self._event(
+            append_event(
                 conn, request_id, now, "created", "borrower", borrower, "", created_state, reason
             )
             if kind == "lend":
-                self._ask_next(conn, request_id, now, "")
+                ask_next(self._moves, conn, request_id, now, "")
         return self.get(request_id)
 
     def get(self, request_id: str) -> dict[str, Any]:
@@ -246,12 +251,12 @@ class Ledger:
                     f"a {event!r} event does not apply to a request in state {row['state']}"
                     f" (possible: {', '.join(self.states.events_from(row['state'])) or 'none'})"
                 )
-            sender = self._sender(row, transition.by, library, system)
-            if event == "timeout" and (row["deadline"] is None or row["deadline"] > _stamp(now)):
+            sender = check_sender(row, transition.by, library, system)
+            if event == "timeout" and (row["deadline"] is None or row["deadline"] > stamp(now)):
                 return {**self.get(request_id), "duplicate": True}
             # The event is written before what it causes ("refused", then "sent" to the
             # next lender); its to-state is filled in once the action has chosen it.
-            seq = self._event(
+            seq = append_event(
                 conn,
                 request_id,
                 now,
@@ -264,7 +269,7 @@ class Ledger:
                 message_id,
                 lender=row["lender"],
             )
-            target = self._perform(conn, row, transition, event, now, reason, to_library)
+            target = perform(self._moves, conn, row, transition, event, now, reason, to_library)
             conn.execute("UPDATE events SET to_state = ? WHERE seq = ?", (target, seq))
         return self.get(request_id)
 
@@ -295,7 +300,7 @@ class Ledger:
                 " to_state, lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     request_id,
-                    _stamp(now),
+                    stamp(now),
                     kind,
                     actor,
                     library or "system",
@@ -308,187 +313,6 @@ class Ledger:
             )
         return cursor.rowcount == 1
 
-    def _sender(self, row: sqlite3.Row, by: str, library: str, system: bool) -> str:
-        """Check who sends the event; returns the sender's role."""
-        if by == "system":
-            if not system:
-                raise EventError("only the scheduler sends this event", status=403)
-            return "system"
-        if system:
-            return "system"
-        allowed = {
-            "lender": {row["lender"]},
-            "borrower": {row["borrower"]},
-            "staff": {row["borrower"], row["lender"]},
-        }[by]
-        if not library:
-            raise EventError("the sending library is required", field="library", status=422)
-        if library not in allowed:
-            whom = {"lender": "the current lender", "borrower": "the borrowing library"}.get(
-                by, "the borrowing library or the current lender"
-            )
-            raise EventError(
-                f"{library} cannot send this event: only {whom} can", field="library", status=403
-            )
-        return by
-
-    def _perform(
-        self,
-        conn: sqlite3.Connection,
-        row: sqlite3.Row,
-        transition: Any,
-        event: str,
-        now: datetime,
-        reason: str,
-        to_library: str,
-    ) -> str:
-        """Run the transition's action (if any) and move the request; returns the new state."""
-        request_id, position = row["id"], row["position"]
-        outcome = {
-            "refused": "refused",
-            "timeout": "timed_out",
-            "reroute": "skipped",
-            "will_supply": "will_supply",
-            "shipped": "supplied",
-            "cancelled": "cancelled",
-        }.get(event)
-        if outcome and position:
-            conn.execute(
-                "UPDATE rota SET status = ?, answered_at = ?, note = ?"
-                " WHERE request_id = ? AND position = ?",
-                (outcome, _stamp(now), reason, request_id, position),
-            )
-        if transition.action in ("next_lender", "reroute"):
-            if transition.action == "reroute":
-                self._queue_first(conn, request_id, to_library, reason)
-            return self._ask_next(conn, request_id, now, row["state"], transition)
-        qualifier = row["service"] if transition.action == "by_service" else ""
-        target = transition.target(qualifier)
-        self._set_state(conn, request_id, now, target)
-        return target
-
-    def _queue_first(
-        self, conn: sqlite3.Connection, request_id: str, library: str, reason: str
-    ) -> None:
-        """Re-route by hand: put ``library`` next in the rota (appending it if new)."""
-        if not library:
-            raise EventError(
-                "re-routing needs the library to send to", field="to_library", status=422
-            )
-        waiting = conn.execute(
-            "SELECT position FROM rota WHERE request_id = ? AND library = ? AND status = 'waiting'",
-            (request_id, library),
-        ).fetchone()
-        last = conn.execute(
-            "SELECT COALESCE(MAX(position), 0) FROM rota WHERE request_id = ?", (request_id,)
-        ).fetchone()[0]
-        if waiting is None:
-            conn.execute(
-                "INSERT INTO rota (request_id, position, library, reason) VALUES (?,?,?,?)",
-                (request_id, last + 1, library, f"re-routed by staff: {reason}".strip(": ")),
-            )
-            target = last + 1
-        else:
-            target = waiting["position"]
-        conn.execute(
-            "UPDATE rota SET priority = 1 WHERE request_id = ? AND position = ?",
-            (request_id, target),
-        )
-
-    def _ask_next(
-        self,
-        conn: sqlite3.Connection,
-        request_id: str,
-        now: datetime,
-        previous: str,
-        transition: Any = None,
-    ) -> str:
-        """Send to the next waiting lender of the rota, or end Unfilled; returns the state."""
-        nxt = conn.execute(
-            "SELECT position, library FROM rota WHERE request_id = ? AND status = 'waiting'"
-            " ORDER BY priority DESC, position LIMIT 1",
-            (request_id,),
-        ).fetchone()
-        if nxt is None:
-            target = transition.target("exhausted") if transition else "Unfilled"
-            conn.execute(
-                "UPDATE requests SET state = ?, lender = NULL, position = 0, deadline = NULL,"
-                " purchase_suggestion = 1, updated_at = ?, version = version + 1 WHERE id = ?",
-                (target, _stamp(now), request_id),
-            )
-            return target
-        target = transition.target("next") if transition else self.states.initial
-        deadline = _stamp(self.deadline_for(nxt["library"], now))
-        conn.execute(
-            "UPDATE rota SET status = 'asked', asked_at = ?, deadline = ?"
-            " WHERE request_id = ? AND position = ?",
-            (_stamp(now), deadline, request_id, nxt["position"]),
-        )
-        conn.execute(
-            "UPDATE requests SET state = ?, lender = ?, position = ?, deadline = ?, updated_at = ?,"
-            " version = version + 1 WHERE id = ?",
-            (target, nxt["library"], nxt["position"], deadline, _stamp(now), request_id),
-        )
-        self._event(
-            conn,
-            request_id,
-            now,
-            "sent",
-            "system",
-            "system",
-            previous,
-            target,
-            f"asked lender {nxt['position']} of the rota; answer due by {deadline}",
-            lender=nxt["library"],
-        )
-        return target
-
-    def _set_state(
-        self, conn: sqlite3.Connection, request_id: str, now: datetime, state: str
-    ) -> None:
-        info = self.states.states[state]
-        keep_lender = "lender" if info.lender else "NULL"
-        keep_deadline = "deadline" if info.timeout else "NULL"
-        conn.execute(
-            f"UPDATE requests SET state = ?, lender = {keep_lender}, deadline = {keep_deadline},"  # noqa: S608
-            " updated_at = ?, version = version + 1 WHERE id = ?",
-            (state, _stamp(now), request_id),
-        )
-
-    def _event(
-        self,
-        conn: sqlite3.Connection,
-        request_id: str,
-        now: datetime,
-        kind: str,
-        actor: str,
-        library: str,
-        from_state: str,
-        to_state: str,
-        reason: str = "",
-        message_id: str | None = None,
-        *,
-        lender: str | None = None,
-    ) -> int:
-        """Append one event; returns its sequence number."""
-        cursor = conn.execute(
-            "INSERT INTO events (request_id, at, type, actor, library, from_state, to_state,"
-            " lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                request_id,
-                _stamp(now),
-                kind,
-                actor,
-                library,
-                from_state,
-                to_state,
-                lender,
-                reason,
-                message_id,
-            ),
-        )
-        return int(cursor.lastrowid or 0)
-
     # -- the scheduler and statistics ------------------------------------------------------
 
     def tick(self, now: datetime | None = None) -> list[str]:
@@ -499,7 +323,7 @@ class Ledger:
             .execute(
                 "SELECT id, position FROM requests WHERE deadline IS NOT NULL AND deadline <= ?"
                 " ORDER BY deadline",
-                (_stamp(now),),
+                (stamp(now),),
             )
             .fetchall()
         )
