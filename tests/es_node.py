@@ -4,7 +4,9 @@ The official distribution (``integ-test-zip``, the one Elastic publishes on Mave
 for plugin integration tests) is fetched once with Maven into the git-ignored
 ``.cache/es`` folder, unpacked, and started on ``127.0.0.1`` on a free port, security
 off, 512 MB heap, ``discovery.type=single-node``. Elasticsearch refuses to run as root,
-so when we are root a system user ``efirst-es`` is created and owns the node's files.
+so when we are root a system user ``efirst-es`` is created and owns the node's files
+(unpacked under ``/tmp/efirst-es`` instead when that user could not reach the checkout,
+e.g. one under ``/root``).
 
 From Python (the pytest fixtures use this)::
 
@@ -34,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -107,6 +110,16 @@ def _ensure_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(ES_USER)
 
 
+def _traversable(path: Path) -> bool:
+    """Can another user reach ``path`` (every existing ancestor searchable by others)?"""
+    if os.geteuid() != 0:
+        return True  # the node runs as ourselves
+    for folder in [path, *path.parents]:
+        if folder.exists() and not folder.stat().st_mode & 0o001:
+            return False
+    return True
+
+
 def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
     for root, dirs, files in os.walk(path):
         for name in [*dirs, *files]:
@@ -136,7 +149,10 @@ class EsNode:
         self.version = version
         self.heap = heap
         self.cache = cache
-        self.home = cache / f"elasticsearch-{version}"
+        #: Where the node's files live: the cache, unless the node's user could not
+        #: reach it (e.g. a checkout under /root, mode 700): then a folder under /tmp.
+        self.work = cache if _traversable(cache) else Path(tempfile.gettempdir()) / ES_USER
+        self.home = self.work / f"elasticsearch-{version}"
         self.port = 0
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -159,7 +175,8 @@ class EsNode:
             done = subprocess.run(command, capture_output=True, text=True, timeout=900)
             if done.returncode or not archive.exists():
                 raise EsNodeError(f"`{' '.join(command)}` failed:\n{done.stdout[-2000:]}")
-        partial = self.cache / f".unpack-{os.getpid()}"
+        self.work.mkdir(parents=True, exist_ok=True)
+        partial = self.work / f".unpack-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
         _unzip(archive, partial)
         (partial / self.home.name).rename(self.home)
@@ -172,7 +189,7 @@ class EsNode:
         self.fetch()
         self.port = port or _free_port(9250)
         transport = _free_port(9350 if self.port != 9350 else 9351)
-        self.run_dir = self.cache / f"run-{self.port}"
+        self.run_dir = self.work / f"run-{self.port}"
         shutil.rmtree(self.run_dir, ignore_errors=True)
         for sub in ("data", "logs", "tmp"):
             (self.run_dir / sub).mkdir(parents=True)
