@@ -203,3 +203,31 @@ def test_what_if_bad_weight_names_the_field(client, accounts):
     assert "weights.cost: must be a number &gt;= 0" in response.get_data(as_text=True)
     response = client.get(url, query_string={"time": "fast"})
     assert response.status_code == 400 and "weights.time" in response.get_data(as_text=True)
+
+
+def test_staff_navigation_reaches_usage_suggestions_and_fees(client, accounts):
+    login(client, "lend")
+    page = client.get("/staff/lib/211030/").get_data(as_text=True)
+    assert "/staff/lib/211030/usage" in page
+    assert "/staff/lib/211030/suggestions" in page
+    assert "/staff/consortium/fees" not in page  # consortium pages: administrators only
+    login(client, "admin")
+    admin_page = client.get("/staff/lib/211030/").get_data(as_text=True)
+    assert "/staff/consortium/fees" in admin_page
+
+
+def test_current_lender_of_a_copy_request_is_offered_the_delivery_upload(client, accounts):
+    copy = new_request(client, service="copy")
+    loan = new_request(client, service="loan")
+    lender = copy["decision"]["rota"][0]["library"]  # the first lender of the rota has it now
+    assert lender == "221010"  # copies: Fudan ranks first in the sample consortium
+    login(client, "lend2")
+    copy_page = client.get(_page(client, lender, copy["id"])).get_data(as_text=True)
+    assert f"/staff/lib/{lender}/requests/{copy['id']}/delivery" in copy_page
+    loan_lender = loan["decision"]["rota"][0]["library"]
+    login(client, "admin")
+    loan_page = client.get(_page(client, loan_lender, loan["id"])).get_data(as_text=True)
+    assert f"/requests/{loan['id']}/delivery" not in loan_page
+    login(client, "bor")  # the borrower's staff do not upload
+    borrower_page = client.get(_page(client, "211010", copy["id"])).get_data(as_text=True)
+    assert "/delivery" not in borrower_page
