@@ -135,7 +135,7 @@ def _elasticsearch(url: str, heap: str) -> tuple[str, Any]:
     url = url or os.environ.get("EFIRST_TEST_ES_URL", "")
     if url:
         return url, None
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.append(str(ROOT / "tests"))  # last: never shadows a real package
     import es_node
 
     node = es_node.EsNode(heap=heap)

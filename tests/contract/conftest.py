@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # last: never shadows a real package
 
 import es_node  # noqa: E402 - tests/es_node.py, shared by the ES test modules
 

@@ -27,7 +27,7 @@ from search_app.config import ENV_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.append(str(ROOT / "tests"))  # last: never shadows a real package
 
 import es_node  # noqa: E402 - tests/es_node.py
 

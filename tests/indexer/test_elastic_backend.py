@@ -20,7 +20,7 @@ from indexer.backends.elastic_backend import ElasticBackend
 from indexer.settings import Settings
 from mappings.errors import BackendError, BackendUnavailable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # last: never shadows a real package
 
 import es_node  # noqa: E402 - tests/es_node.py
 
