@@ -12,6 +12,7 @@ from search_app.getit import get_it
 from search_app.links import coins, outbound_openurl
 from search_app.patron import current_library, library_code
 from search_app.query import ADVANCED_FIELDS, FACET_PARAMS, SearchForm
+from search_app.results_page import facet_views, hit_views
 from search_app.suggest import suggest
 from search_app.urls import record_url_for, search_url
 from search_app.views import count_online, fetch_record, parse_form, run_search
@@ -42,7 +43,8 @@ def search() -> str:
         online_now=online_now(form, code, results),
         suggestion=help_,
         search_url=search_url,
-        record_url=record_url_for(form.q),
+        hits=hit_views(items, form.q, record_url_for(form.q)),
+        facets=facet_views(form, results.facets),
         **context,
     )
 

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, g, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
 from mappings.schema import Library
 from search_app.highlight import highlight
 from search_app.i18n import LOCALES, select_locale
+from search_app.members import Members
 from search_app.services import members
 
 __all__ = ["FORMAT_LABELS", "init_app"]
@@ -76,8 +77,13 @@ def _locale(name: str) -> Locale | None:
         return None
 
 
+def _locale_name() -> str:
+    """The request's locale name (cached per request), or Flask-Babel's outside one."""
+    return select_locale() if has_request_context() else str(get_locale())
+
+
 def language_name(code: str) -> str:
-    locale = _locale(str(get_locale()))
+    locale = _locale(_locale_name())
     if locale is None:
         return code
     key = _MARC_TO_BABEL.get(code, code)
@@ -92,7 +98,7 @@ def number(value: Any) -> str:
     grouping with the locale's group symbol.
     """
     if type(value) is int and value >= 0:
-        group = _int_group(str(get_locale()))
+        group = _int_group(_locale_name())
         if group is not None:
             return f"{value:,}".replace(",", group) if value >= 1000 else str(value)
     return format_number(value)
@@ -110,7 +116,23 @@ def _int_group(name: str) -> str | None:
 
 def members_list() -> list[tuple[str, Library]]:
     """The members sorted by code (computed once per members snapshot)."""
+    return _sorted_members(members())
+
+
+def member_options(locale: str) -> list[tuple[str, str]]:
+    """``(code, name in locale)`` of every member, sorted by code, for library pickers."""
     snapshot = members()
+    key = (id(snapshot), locale)
+    cached = _OPTIONS.get(key)
+    if cached is None or cached[0] is not snapshot:
+        if len(_OPTIONS) > 16:
+            _OPTIONS.clear()
+        names = [(code, lib.name(locale)) for code, lib in _sorted_members(snapshot)]
+        cached = _OPTIONS[key] = (snapshot, names)
+    return cached[1]
+
+
+def _sorted_members(snapshot: Members) -> list[tuple[str, Library]]:
     cached = _SORTED.get(id(snapshot))
     if cached is None or cached[0] is not snapshot:
         _SORTED.clear()
@@ -118,7 +140,10 @@ def members_list() -> list[tuple[str, Library]]:
     return cached[1]
 
 
-_SORTED: dict[int, tuple[Any, list[tuple[str, Library]]]] = {}
+# Keyed by snapshot identity (a members file reload makes a new snapshot); the snapshot
+# is kept alongside so a recycled id() never returns another snapshot's list.
+_SORTED: dict[int, tuple[Members, list[tuple[str, Library]]]] = {}
+_OPTIONS: dict[tuple[int, str], tuple[Members, list[tuple[str, str]]]] = {}
 
 
 def facet_label(facet: str, value: str) -> str:
@@ -171,6 +196,7 @@ def init_app(app: Flask) -> None:
         logo_letter=logo_letter,
         switch_lang_url=switch_lang_url,
         members_list=members_list,
+        member_options=member_options,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
