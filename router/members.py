@@ -5,6 +5,7 @@ A TOML file an administrator edits (the admin pages write the same file)::
     [consortium]
     code = "CASHL"
     closed_dates = ["2025-01-28/2025-02-04"]     # consortium-wide (Spring Festival)
+    timezone = "Asia/Shanghai"                    # days (timeouts, closed dates) are counted here
 
     [defaults.policy]                             # every member's policy starts from this
     timeout_days = 3
@@ -45,11 +46,13 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mappings.errors import RoutingError
 from mappings.schema import FORMATS, LendingPolicy, Library
 
 __all__ = [
+    "DEFAULT_TIMEZONE",
     "DELIVERY_METHODS",
     "ROLES",
     "SAMPLE_MEMBERS",
@@ -65,6 +68,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ROLES = ("centre", "service", "member")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 DELIVERY_METHODS = ("electronic", "courier", "post")
 SAMPLE_MEMBERS = Path(__file__).parent / "sample" / "members.toml"
 
@@ -101,6 +105,12 @@ class Consortium:
     name_en: str = ""
     currency: str = "CNY"
     closed_dates: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE  # IANA name: the calendar business days count on
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The consortium's time zone (day boundaries for timeouts and closed dates)."""
+        return ZoneInfo(self.timezone)
 
 
 def default_members_path(environ: dict[str, str] | None = None) -> Path:
@@ -137,12 +147,21 @@ def _read(path: Path) -> dict[str, Any]:
 def load_consortium(path: str | os.PathLike[str]) -> Consortium:
     """The ``[consortium]`` table of a members file."""
     data = _read(Path(path)).get("consortium", {})
+    timezone = str(data.get("timezone", DEFAULT_TIMEZONE))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MembersFileError(
+            str(path),
+            [f"[consortium], field timezone: {timezone!r} is not an IANA time zone name"],
+        ) from None
     return Consortium(
         code=str(data.get("code", "CONSORTIUM")),
         name_zh=str(data.get("name_zh", "")),
         name_en=str(data.get("name_en", "")),
         currency=str(data.get("currency", "CNY")),
         closed_dates=tuple(str(d) for d in data.get("closed_dates", [])),
+        timezone=timezone,
     )
 
 

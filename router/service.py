@@ -152,7 +152,11 @@ class Router:
         days = member.policy.timeout_days if member else 3
         profile = (self._context or self.context()).profiles.get(library)
         closed = profile.closed if profile else frozenset()
-        return add_business_days(start, days, closed)
+        return add_business_days(start, days, closed, self.members_file.consortium.zone)
+
+    def today(self) -> date:
+        """Today on the consortium's calendar (its ``timezone``)."""
+        return self.clock().astimezone(self.members_file.consortium.zone).date()
 
     # -- decisions and requests --------------------------------------------------------
 
@@ -178,7 +182,7 @@ class Router:
                 ctx.scales,
                 ctx.priors,
             )
-        return decide(item, borrower, needs, ctx, today=today or self.clock().date())
+        return decide(item, borrower, needs, ctx, today=today or self.today())
 
     def submit(
         self, borrower: str, item: Item, needs: Needs, request: dict[str, Any]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_payload  # noqa: I001
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -35,7 +34,22 @@ def app(tmp_path: Path, clock) -> Flask:
             "SECRET_KEY": "router-auth-tests",
         }
     )
-    payloads = {"c-1": make_payload([LENDER, SECOND, "252010"])}
+    holdings = [
+        {"library": code, "kind": "print", "location": "Stacks", "call_number": "K25"}
+        for code in (LENDER, SECOND, "252010")
+    ]
+    payloads = {
+        "c-1": {
+            "id": "c-1",
+            "title": "中国近代史",
+            "format": "book",
+            "year": 2001,
+            "isbn": [],
+            "issn": [],
+            "holdings": holdings,
+            "links": [],
+        }
+    }
     router = Router(
         tmp_path / "ledger.sqlite3",
         members=SAMPLE_MEMBERS,
