@@ -6,6 +6,7 @@ cover what only the Elasticsearch backend does.
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 import threading
@@ -250,3 +251,71 @@ def test_bulk_passes_on_an_error_of_the_document_source(backend):
         backend.upsert(docs())
     backend.refresh()
     assert backend.get("first") is not None  # what was sent before the error is kept
+
+
+def test_bulk_retries_while_the_node_answers_429(backend):
+    """A real 429: Elasticsearch's in-flight request breaker trips on our bulk bodies.
+
+    The breaker is released as soon as the first 429 is seen; the retry then succeeds.
+    """
+    client = backend.client
+    backend.ensure_index()
+    backend.chunk_size = 200
+    limit = "network.breaker.inflight_requests.limit"
+    seen: list[str] = []
+
+    class ReleaseOnFirst429(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "status:429" in record.getMessage() and not seen:
+                seen.append(record.getMessage())
+                client.cluster.put_settings(transient={limit: None})
+
+    transport_log = logging.getLogger("elastic_transport.transport")
+    handler, level = ReleaseOnFirst429(), transport_log.level
+    transport_log.addHandler(handler)
+    transport_log.setLevel(logging.INFO)
+    client.cluster.put_settings(transient={limit: "2kb"})
+    try:
+        result = backend.upsert(_doc(f"d{n}", "pressure " * 30) for n in range(1000))
+    finally:
+        transport_log.removeHandler(handler)
+        transport_log.setLevel(level)
+        client.cluster.put_settings(transient={limit: None})
+    assert seen, "the breaker never tripped: this test proved nothing"
+    assert (result.indexed, result.failed) == (1000, [])
+    backend.refresh()
+    assert backend.count() == 1000
+
+
+def test_a_429_that_persists_is_reported_as_busy(backend):
+    backend.upsert([_doc("a")])
+    backend.refresh()
+    limit = "indices.breaker.request.limit"  # trips on the facet aggregations
+    backend.client.cluster.put_settings(transient={limit: "1b"})
+    try:
+        with pytest.raises(BackendUnavailable, match=r"busy or unavailable .*HTTP 429"):
+            backend.search(SearchQuery(text="history"))
+    finally:
+        backend.client.cluster.put_settings(transient={limit: None})
+    assert backend.search(SearchQuery(text="history")).total == 1
+
+
+def test_generation_changes_with_searchable_content(backend):
+    backend.ensure_index()
+    first = backend.generation
+    assert backend.generation == first
+    backend.upsert([_doc("g1")])
+    backend.refresh()
+    second = backend.generation
+    assert second != first
+    backend.rebuild([_doc("g2")])
+    assert backend.generation not in (first, second)
+
+
+def test_clear_swaps_in_an_empty_index(backend):
+    backend.upsert([_doc("c1"), _doc("c2")])
+    backend.refresh()
+    backend.clear()
+    assert backend.count() == 0
+    assert len(backend._indices()) == 1
+    assert backend.search(SearchQuery(text="literature")).total == 0
