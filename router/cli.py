@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from indexer.settings import Settings
 from mappings.errors import RoutingError
 from router.api_keys import ApiKeyError
+from router.import_schedule import run_due
 from router.imports import Imports, Profile, run_import
 from router.service import Router
 
@@ -41,14 +43,7 @@ def tick(obj: dict[str, str | None], now: str | None) -> None:
 
     Idempotent and safe to run from cron as often as you like (e.g. every 10 minutes).
     """
-    moment = None
-    if now:
-        try:
-            moment = datetime.fromisoformat(now)
-        except ValueError:
-            raise click.BadParameter("not an ISO 8601 date-time", param_hint="--now") from None
-        if moment.tzinfo is None:
-            raise click.BadParameter("give a time zone, e.g. +08:00", param_hint="--now")
+    moment = _moment(now)
     try:
         router = _router(obj["members"], obj["network"])
         moved = router.tick(moment)
@@ -125,16 +120,52 @@ def map_code(
     click.echo(f"{profile_code}: {external_code} -> {library}")
 
 
+def _moment(now: str | None) -> datetime | None:
+    if not now:
+        return None
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError:
+        raise click.BadParameter("not an ISO 8601 date-time", param_hint="--now") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. +08:00", param_hint="--now")
+    return moment
+
+
 @router_group.command("import")
-@click.argument("profile_code")
+@click.argument("profile_code", required=False)
+@click.option("--due", is_flag=True, help="run every active profile whose schedule is due")
+@click.option("--now", help="with --due: the moment to decide at (ISO 8601; default: now)")
 @click.option("--json", "as_json", is_flag=True, help="print the run as JSON")
 @click.pass_obj
-def import_requests(obj: dict[str, str | None], profile_code: str, as_json: bool) -> None:
-    """Import requests from the external system of PROFILE_CODE; prints the run."""
+def import_requests(
+    obj: dict[str, str | None],
+    profile_code: str | None,
+    due: bool,
+    now: str | None,
+    as_json: bool,
+) -> None:
+    """Import requests from the external system of PROFILE_CODE; prints the run.
+
+    With --due instead of a profile: run each active profile whose schedule (daily or
+    weekly, on the consortium's calendar) has no completed run yet; idempotent, for cron.
+    """
+    if due == bool(profile_code):
+        raise click.UsageError("give either PROFILE_CODE or --due")
     try:
-        run = run_import(_router(obj["members"], obj["network"]), profile_code)
+        router = _router(obj["members"], obj["network"])
+        runs = run_due(router, _moment(now)) if due else [run_import(router, profile_code or "")]
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from exc
+    for run in runs:
+        _print_run(run, as_json)
+    if due:
+        click.echo(f"{len(runs)} profile(s) were due", err=True)
+    if any(run["status"] == "failed" for run in runs):
+        raise SystemExit(1)
+
+
+def _print_run(run: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(run, ensure_ascii=False, indent=2))
     else:
@@ -148,8 +179,6 @@ def import_requests(obj: dict[str, str | None], profile_code: str, as_json: bool
         f" rejected, {run['duplicates']} already imported {run['error']}".rstrip(),
         err=True,
     )
-    if run["status"] == "failed":
-        raise SystemExit(1)
 
 
 @router_group.group("api-key")

@@ -134,6 +134,13 @@ class Imports:
                 ),
             )
 
+    def profiles(self) -> list[Profile]:
+        """Every profile, by code."""
+        rows = self.router.ledger._connection().execute(
+            "SELECT * FROM integration_profiles ORDER BY code"
+        )
+        return [Profile(**{**dict(row), "active": bool(row["active"])}) for row in rows]
+
     def profile(self, code: str) -> Profile:
         row = (
             self.router.ledger._connection()
@@ -182,18 +189,28 @@ class Imports:
 
 
 def run_import(
-    router: Router, code: str, session: requests.Session | None = None
+    router: Router,
+    code: str,
+    session: requests.Session | None = None,
+    *,
+    run_id: int | None = None,
 ) -> dict[str, Any]:
-    """Run one import for profile ``code``; returns the run with its lines."""
+    """Run one import for profile ``code``; returns the run with its lines.
+
+    ``run_id`` is a run already claimed (status ``running``) by the scheduler
+    (:mod:`router.import_schedule`); without it a new run is started.
+    """
     imports = Imports(router)
     profile = imports.profile(code)
     if not profile.active:
         raise ImportError_(f"integration profile {code!r} is not active")
     started = router.clock()
-    with router.ledger._write() as conn:
-        run_id = conn.execute(
-            "INSERT INTO import_runs (profile, started_at) VALUES (?, ?)", (code, _stamp(started))
-        ).lastrowid
+    if run_id is None:
+        with router.ledger._write() as conn:
+            run_id = conn.execute(
+                "INSERT INTO import_runs (profile, started_at) VALUES (?, ?)",
+                (code, _stamp(started)),
+            ).lastrowid
     try:
         incoming = _fetch(profile, session or requests.Session())
     except (requests.RequestException, ValueError) as exc:
