@@ -111,22 +111,30 @@ class ElasticBackend(SearchBackend):
             return []
         return sorted(found)
 
-    def _create(self, *, bulk_load: bool = False) -> str:
+    def _create(self, *, bulk_load: bool = False, aliased: bool = False) -> str:
         name = new_index_name(self.alias)
         body = index_body(shards=self.shards, replicas=self.replicas, bulk_load=bulk_load)
-        self.client.indices.create(index=name, **body)
+        aliases = {self.alias: {}} if aliased else None
+        self.client.indices.create(index=name, aliases=aliases, **body)
         return name
 
     def ensure_index(self) -> None:
         with self._guard("preparing the index"):
             current = self._indices()
             if not current:
-                name = self._create()
-                self.client.indices.put_alias(index=name, name=self.alias)
-                log.info("created index %s behind alias %s", name, self.alias)
-            else:
-                self._check_definition(current[-1])
+                current = self._create_first()
+            self._check_definition(current[0])
         self._ready = True
+
+    def _create_first(self) -> list[str]:
+        """Create the first index with the alias; if processes raced, the oldest wins."""
+        name = self._create(aliased=True)
+        current = self._indices()
+        if len(current) > 1 and name != current[0]:
+            self.client.indices.update_aliases(actions=[{"remove_index": {"index": name}}])
+            current = self._indices()
+        log.info("index %s behind alias %s", current[0], self.alias)
+        return current
 
     def _check_definition(self, index: str) -> None:
         meta = self.client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
@@ -358,7 +366,8 @@ class ElasticBackend(SearchBackend):
         if aggs:
             body["aggs"] = aggs
         search_type = "dfs_query_then_fetch" if self.shards > 1 and scoring else None
-        return self.client.search(index=self.alias, search_type=search_type, **body).body
+        client = self.client.options(max_retries=min(1, self.max_retries))  # a patron waits
+        return client.search(index=self.alias, search_type=search_type, **body).body
 
     def _boosted_search(
         self, query: SearchQuery, built: dict[str, Any], scoring: bool, offset: int, limit: int

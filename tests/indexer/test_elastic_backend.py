@@ -319,3 +319,28 @@ def test_clear_swaps_in_an_empty_index(backend):
     assert backend.count() == 0
     assert len(backend._indices()) == 1
     assert backend.search(SearchQuery(text="literature")).total == 0
+
+
+def test_processes_racing_to_create_the_index_end_with_one(es_url):
+    alias = f"efirst-race-{uuid.uuid4().hex[:8]}"
+    engines = [ElasticBackend(es_url, alias) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(engine: ElasticBackend) -> None:
+        try:
+            engine.ensure_index()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        indices = engines[0]._indices()
+        assert len(indices) == 1
+        assert engines[1].upsert([_doc("one")]).indexed == 1
+    finally:
+        engines[0].client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
