@@ -10,6 +10,10 @@ The catalog (sqlite3) is the truth; the index holds cluster documents derived fr
   the alias stays where it was.
 - tantivy (or any backend that publishes writes on :meth:`refresh`): every document is
   upserted, ids no longer in the catalog are deleted, and one commit publishes it all.
+
+Run it while no ``efirst index`` runs: on Elasticsearch, a concurrent indexer writes
+through the alias into the *old* index, and a cluster it changes after the rebuild has
+read that cluster from the catalog is stale in the new index until it changes again.
 """
 
 from __future__ import annotations
