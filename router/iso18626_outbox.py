@@ -7,7 +7,12 @@ After every change of a request (:class:`~router.service.Router` calls
   message to that lender (once per rota position);
 - the request came in over ISO 18626 (``request["iso18626"]``) and a lender's answer
   changed its state → a ``supplyingAgencyMessage`` with the new status to the
-  requesting library's ``iso18626_url``.
+  requesting library's ``iso18626_url``;
+- the borrower cancelled, received or returned a request that was with a lender whose
+  ``iso18626_url`` is set → a ``requestingAgencyMessage`` (:data:`ACTION_OUT`: ``Cancel``,
+  ``Received``, ``ShippedReturn``) to that lender, naming our request id as the
+  ``requestingAgencyRequestId`` the lender knows it by. Not for requests we supply
+  (the borrower told us; nothing to echo).
 
 Each message is first written to the ``iso18626_outbox`` table (unique key, so a change
 seen twice queues one message), then POSTed with explicit timeouts. The answer must be
@@ -31,6 +36,7 @@ from router.iso18626 import (
     Iso18626Error,
     read_confirmation,
     request_message,
+    requesting_message,
     supplying_message,
 )
 from router.ledger import _stamp
@@ -38,7 +44,7 @@ from router.ledger import _stamp
 if TYPE_CHECKING:
     from router.service import Router
 
-__all__ = ["OUTBOX_SCHEMA", "STATUS_OUT", "Outbox"]
+__all__ = ["ACTION_OUT", "OUTBOX_SCHEMA", "STATUS_OUT", "Outbox"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,8 @@ STATUS_OUT = {
     "LoanCompleted": "LoanCompleted",
     "Unfilled": "Unfilled",
 }
+#: borrower event -> the requestingAgencyMessage action a lender is sent.
+ACTION_OUT = {"cancelled": "Cancel", "received": "Received", "returned": "ShippedReturn"}
 _LENDER_EVENTS = frozenset(
     {"expect_to_supply", "will_supply", "shipped", "refused", "overdue", "timeout"}
 )
@@ -86,6 +94,12 @@ def backoff(attempts: int) -> timedelta:
 def _record_note(asked: dict[str, Any]) -> str:
     record_id = asked.get("record_id")
     return f"efirst record {record_id}" if record_id else ""
+
+
+def _last_change(request: dict[str, Any]) -> dict[str, Any]:
+    """The latest event that changed the request itself (not the "sent" to a next
+    lender it may have caused)."""
+    return next((e for e in reversed(request["events"]) if e["type"] != "sent"), {})
 
 
 class Outbox:
@@ -104,7 +118,11 @@ class Outbox:
 
     def after_change(self, request: dict[str, Any], *, deliver: bool = True) -> dict[str, Any]:
         """Queue what ``request``'s latest change calls for, and try to send it now."""
-        queued = [*self._lender_request(request), *self._status_message(request)]
+        queued = [
+            *self._lender_request(request),
+            *self._status_message(request),
+            *self._action_message(request),
+        ]
         if queued and deliver:
             self.deliver(request_id=request["id"])
             return self.router.ledger.get(request["id"])
@@ -138,8 +156,7 @@ class Outbox:
 
     def _status_message(self, request: dict[str, Any]) -> list[int]:
         iso = request["request"].get("iso18626") or {}
-        # the change itself, not the "sent" to a next lender it may have caused
-        last = next((e for e in reversed(request["events"]) if e["type"] != "sent"), {})
+        last = _last_change(request)
         status = STATUS_OUT.get(request["state"])
         if not iso or not status or last.get("type") not in _LENDER_EVENTS:
             return []
@@ -160,6 +177,28 @@ class Outbox:
         return self._queue(
             key, request["id"], request["borrower"], url, "supplyingAgencyMessage", body
         )
+
+    def _action_message(self, request: dict[str, Any]) -> list[int]:
+        iso = request["request"].get("iso18626") or {}
+        last = _last_change(request)
+        action = ACTION_OUT.get(last.get("type", ""))
+        lender = last.get("lender")
+        if not action or not lender or iso.get("role") == "supplier":
+            return []
+        url = self._url(lender)
+        if not url:
+            return []
+        agencies = self.agencies()
+        body = requesting_message(
+            supplying=agencies.of(lender),
+            requesting=agencies.of(request["borrower"]),
+            requesting_request_id=request["id"],
+            supplying_request_id="",
+            action=action,
+            note=last.get("reason") or "",
+        )
+        key = f"action:{request['id']}:{last['seq']}"
+        return self._queue(key, request["id"], lender, url, "requestingAgencyMessage", body)
 
     def _queue(
         self, key: str, request_id: str, library: str, url: str, kind: str, body: bytes

@@ -145,3 +145,69 @@ def test_lender_side_request_id_is_stable(peers):
     parsed = read_message(body)
     assert parsed.requesting_request_id == created["id"]
     assert peers["b"].ledger.get(request_id_for(parsed))["borrower"] == "211010"
+
+
+def _borrower_event(router, request_id, event):
+    client = make_app(router).test_client()
+    return client.post(
+        f"/api/v1/requests/{request_id}/events",
+        json={"type": event, "library": "211010", "reason": f"patron: {event}"},
+        headers={"Authorization": f"Bearer {router.api_keys.create('211010')}"},
+    )
+
+
+def test_a_cancel_by_the_borrower_reaches_the_lender(peers):
+    a, b = peers["a"], peers["b"]
+    with serve(make_app(a), peers["port_a"]), serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+        cancelled = _borrower_event(a, created["id"], "cancelled")
+        assert cancelled.status_code == 200 and cancelled.get_json()["state"] == "Cancelled"
+    (incoming,) = b.ledger.list_requests()
+    at_b = b.ledger.get(incoming["id"])
+    assert at_b["state"] == "Cancelled"
+    cancel = next(e for e in at_b["events"] if e["type"] == "cancelled")
+    assert (cancel["actor"], cancel["library"]) == ("borrower", "211010")
+    assert "patron: cancelled" in cancel["reason"]
+    kinds = [(m["kind"], m["status"], m["library"]) for m in a.outbox.messages(created["id"])]
+    assert kinds == [("request", "sent", "211030"), ("requestingAgencyMessage", "sent", "211030")]
+
+
+def test_received_and_returned_reach_the_lender_and_complete_the_loan(peers):
+    a, b = peers["a"], peers["b"]
+    with serve(make_app(a), peers["port_a"]), serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+        (incoming,) = b.ledger.list_requests()
+        for event in ("will_supply", "shipped"):
+            b.event(incoming["id"], event, library="211030")
+        assert a.ledger.get(created["id"])["state"] == "Loaned"
+        assert _borrower_event(a, created["id"], "received").status_code == 200
+        assert _borrower_event(a, created["id"], "returned").status_code == 200
+    at_b = b.ledger.get(incoming["id"])
+    assert at_b["state"] == "LoanCompleted"
+    moves = [(e["type"], e["actor"], e["to"]) for e in at_b["events"] if e["actor"] == "borrower"]
+    assert moves[-2:] == [
+        ("received", "borrower", "Loaned"),
+        ("returned", "borrower", "LoanCompleted"),
+    ]
+    actions = [
+        m for m in a.outbox.messages(created["id"]) if m["kind"] == "requestingAgencyMessage"
+    ]
+    assert [m["status"] for m in actions] == ["sent", "sent"]
+    bodies = [
+        read_message(
+            a.ledger._connection()
+            .execute("SELECT body FROM iso18626_outbox WHERE id = ?", (m["id"],))
+            .fetchone()[0]
+        )
+        for m in actions
+    ]
+    assert [m.fields["action"] for m in bodies] == ["Received", "ShippedReturn"]
+    assert {m.requesting_request_id for m in bodies} == {created["id"]}
+
+
+def test_a_cancel_for_a_lender_without_iso18626_sends_nothing(peers):
+    a = peers["a"]
+    created = borrow(a)  # B is not listening: the request message stays pending
+    a.members_file.members["211030"].iso18626_url = ""  # now the lender does not speak it
+    assert _borrower_event(a, created["id"], "cancelled").status_code == 200
+    assert [m["kind"] for m in a.outbox.messages(created["id"])] == ["request"]
