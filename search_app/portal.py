@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from markupsafe import Markup
 
 from indexer.backends import SearchResults
 from search_app.exports import EXPORTS
 from search_app.getit import get_it
+from search_app.i18n import select_locale
 from search_app.links import coins, outbound_openurl
 from search_app.patron import current_library, library_code
 from search_app.query import ADVANCED_FIELDS, FACET_PARAMS, SearchForm
 from search_app.results_page import facet_views, hit_views
+from search_app.services import cached_page, members
 from search_app.suggest import suggest
 from search_app.urls import record_url_for, search_url
 from search_app.views import count_online, fetch_record, parse_form, run_search
@@ -29,23 +32,42 @@ def search() -> str:
     form = parse_form()
     library = current_library()
     code = library.code if library else ""
-    context = {"form": form, "library": library, "facet_params": FACET_PARAMS}
+    context = {"form": form, "library": library}
     if form.is_empty:
         return render_template("portal/home.html", **context)
+    main = cached_page(_page_key(code), lambda: _results_part(form, code))
+    return render_template("portal/search.html", main=Markup(main), **context)
+
+
+def _page_key(code: str) -> bytes:
+    """What the results part depends on besides the index: the request's arguments, the
+    patron's library, the language, the embedded scope and the members snapshot."""
+    parts = (
+        request.script_root,
+        request.query_string.decode("latin-1"),
+        code,
+        select_locale(),
+        g.get("embed_code", ""),
+        g.get("embed_lang", ""),
+        id(members()),
+    )
+    return repr(parts).encode("utf-8", "surrogatepass")
+
+
+def _results_part(form: SearchForm, code: str) -> str:
     results, items = run_search(form, code)
     help_ = suggest(form.q) if results.total == 0 and form.q else None
     pages = max(1, math.ceil(min(results.total, _max_results()) / form.per_page))
     return render_template(
-        "portal/search.html",
+        "portal/_results.html",
+        form=form,
         results=results,
-        items=items,
         pages=pages,
         online_now=online_now(form, code, results),
         suggestion=help_,
         search_url=search_url,
         hits=hit_views(items, form.q, record_url_for(form.q)),
         facets=facet_views(form, results.facets),
-        **context,
     )
 
 

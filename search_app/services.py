@@ -23,7 +23,15 @@ from indexer.settings import Settings
 from router.members import default_members_path
 from search_app.members import MemberDirectory, Members
 
-__all__ = ["Services", "cached_search", "get_backend", "init_app", "members", "services"]
+__all__ = [
+    "Services",
+    "cached_page",
+    "cached_search",
+    "get_backend",
+    "init_app",
+    "members",
+    "services",
+]
 
 EXTENSION = "efirst"
 
@@ -41,9 +49,7 @@ class SearchCache:
     def __post_init__(self) -> None:
         self._cache = TTLCache(maxsize=max(self.maxsize, 1), ttl=self.ttl)
 
-    def get_or_compute(
-        self, generation: str, key: bytes, compute: Callable[[], SearchResults]
-    ) -> SearchResults:
+    def get_or_compute(self, generation: str, key: bytes, compute: Callable[[], Any]) -> Any:
         with self._lock:
             if generation != self._generation:
                 self._cache.clear()
@@ -68,6 +74,8 @@ class Services:
     directory: MemberDirectory
     cache: SearchCache
     backend_factory: Callable[[], SearchBackend]
+    #: Rendered results pages (their main part), same generation rule as ``cache``.
+    pages: SearchCache = field(default_factory=lambda: SearchCache(1, 1.0))
     _backend: SearchBackend | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,6 +108,9 @@ def init_app(app: Flask) -> Services:
         directory=directory,
         cache=SearchCache(config["EFIRST_CACHE_SIZE"], config["EFIRST_CACHE_TTL"]),
         backend_factory=factory,
+        pages=SearchCache(
+            int(config.get("EFIRST_PAGE_CACHE_SIZE", 512)), config["EFIRST_CACHE_TTL"]
+        ),
     )
     app.extensions[EXTENSION] = found
     return found
@@ -129,3 +140,12 @@ def cached_search(query: SearchQuery) -> SearchResults:
     return found.cache.get_or_compute(
         backend.generation, _query_key(query), lambda: backend.search(query)
     )
+
+
+def cached_page(key: bytes, render: Callable[[], str]) -> str:
+    """A rendered page part through the page cache (emptied when the index changes).
+
+    ``key`` must name everything the part depends on besides the index.
+    """
+    found = services()
+    return found.pages.get_or_compute(found.backend().generation, key, render)
