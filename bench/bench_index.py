@@ -129,6 +129,15 @@ def _count_clusters(data_dir: Path) -> int:
         backend.close()
 
 
+def _label(command: list[str]) -> str:
+    """A command for the report: the script of ``-c`` and the file list elided."""
+    head = [Path(command[0]).name, *command[1:]]
+    if "-c" in head:
+        return " ".join(head[: head.index("-c") + 1]) + " <parse-only loop> FILES"
+    files = [i for i, part in enumerate(head) if part.endswith(".mrc")]
+    return " ".join(head[: files[0]] if files else head) + " FILES"
+
+
 def _summary(runs: list[tuple[float, float]], records: int) -> dict[str, float]:
     walls = [w for w, _ in runs]
     cpus = [c for _, c in runs]
@@ -180,10 +189,10 @@ def bench(records: int, seed: int, repeats: int) -> dict[str, Any]:
         "seed": seed,
         "files": [f.name for f in files],
         "bytes": sum(f.stat().st_size for f in files),
-        "commands": {
-            k: " ".join(v[:2]) + (" <script>" if "-c" in v else " " + " ".join(v[2:3])) + " FILES"
-            for k, v in commands.items()
-        },
+        "commands": {k: _label(v) for k, v in commands.items()},
+        "cpu_ratio_pipeline_over_pymarc": round(
+            rows["pipeline"]["cpu_median"] / rows["pymarc"]["cpu_median"], 2
+        ),
         "rows": rows,
         "ratios_of_medians": ratios,
         "pipeline_vs_pymarc_paired": [round(x, 3) for x in paired],
