@@ -15,6 +15,7 @@ from router.api_keys import ApiKeyError
 from router.import_schedule import run_due
 from router.imports import Imports, Profile, run_import
 from router.service import Router
+from router.track import load_states
 
 __all__ = ["commands", "router_group"]
 
@@ -179,6 +180,19 @@ def _print_run(run: dict[str, Any], as_json: bool) -> None:
         f" rejected, {run['duplicates']} already imported {run['error']}".rstrip(),
         err=True,
     )
+
+
+@router_group.command("states-doc")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), help="write here (default: standard output)"
+)
+def states_doc(output: str | None) -> None:
+    """Write docs/states.md from router/states.toml (states, events, diagram)."""
+    text = load_states().to_markdown()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @router_group.group("api-key")

@@ -107,6 +107,45 @@ class StateTable:
                 graph.add_edge(source, target, event=event, qualifier=qualifier, by=transition.by)
         return graph
 
+    def to_markdown(self) -> str:
+        """``docs/states.md``: every state, and every event with who sends it and where
+        it leads (``efirst router states-doc`` writes it; a test keeps it current)."""
+        lines = [
+            "# Request states",
+            "",
+            "<!-- Generated from router/states.toml by `efirst router states-doc`;"
+            " do not edit by hand. -->",
+            "",
+            "States use the ISO 18626 status vocabulary, seen from the borrowing side."
+            f" A new lending request starts in **{self.initial}**.",
+            "",
+            "## States",
+            "",
+            "| State | Terminal | Timeout runs | With a lender | Description |",
+            "|---|---|---|---|---|",
+        ]
+        for state in self.states.values():
+            flags = [
+                "yes" if flag else "" for flag in (state.terminal, state.timeout, state.lender)
+            ]
+            lines.append(f"| `{state.name}` | {' | '.join(flags)} | {state.description} |")
+        lines += ["", "## Events", "", "| Event | Sent by | From | To |", "|---|---|---|---|"]
+        seen: set[int] = set()
+        for transition in self.transitions.values():
+            if id(transition) in seen:
+                continue
+            seen.add(id(transition))
+            sources = ", ".join(f"`{name}`" for name in transition.sources)
+            if transition.action:
+                target = f"action `{transition.action}`: " + ", ".join(
+                    f"{qualifier} → `{state}`" for qualifier, state in transition.results
+                )
+            else:
+                target = f"`{transition.to}`"
+            lines.append(f"| `{transition.event}` | {transition.by} | {sources} | {target} |")
+        lines += ["", "## Diagram (GraphViz)", "", "```dot", self.to_dot(), "```", ""]
+        return "\n".join(lines)
+
     def to_dot(self) -> str:
         """GraphViz source of the state diagram (for the docs)."""
         lines = ["digraph requests {", "  rankdir=LR;"]
