@@ -201,3 +201,16 @@ def test_a_members_catalogue_record_without_items_is_that_members_print_copy():
     assert [(h.library, h.kind) for h in record.holdings] == [("223010", "print")]
     [anonymous] = list(read_records(path, source="nju"))
     assert anonymous.holdings == []
+
+
+def test_oclc_numbers_with_ocm_ocn_prefixes_inside_the_oclc_org_code():
+    from pymarc import Field, Subfield
+    from pymarc import Record as MarcRecord
+
+    from indexer.readers import map_marc_record
+
+    marc = MarcRecord()
+    marc.add_field(Field(tag="245", indicators=["0", "0"], subfields=[Subfield("a", "T")]))
+    for value in ["(OCoLC)ocm41106989", "(OCoLC)ocn814388508", "(OCoLC)12345", "(DLC)99"]:
+        marc.add_field(Field(tag="035", indicators=[" ", " "], subfields=[Subfield("a", value)]))
+    assert map_marc_record(marc).oclc == ["41106989", "814388508", "12345"]
