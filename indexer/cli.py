@@ -97,7 +97,9 @@ def index(
             stream = (
                 item
                 for path in files
-                for item in read_parallel(path, format=fmt, source=name, library=library)
+                for item in read_parallel(
+                    path, format=fmt, source=name, library=library, prepared=True
+                )
             )
             with tqdm(desc=name, unit=" rec", disable=not show, file=sys.stderr) as bar:
                 report = index_records(

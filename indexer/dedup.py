@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from bisect import insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from indexer.catalog import Catalog, record_to_bytes
@@ -34,10 +35,12 @@ __all__ = [
     "STRONG_KEYS",
     "VETOES",
     "Deduplicator",
+    "Prepared",
     "author_key",
     "cluster_id_for",
     "facts_of",
     "match_keys",
+    "prepare",
 ]
 
 log = logging.getLogger(__name__)
@@ -154,6 +157,33 @@ def _fingerprint(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A record with what de-duplication derives from it alone, computed ahead (in a
+    mapping worker): its stored bytes, their fingerprint, its match keys and, optionally,
+    the ``document`` of a cluster of this record alone (its ``id`` still to be set)."""
+
+    record: Record
+    data: bytes
+    fingerprint: bytes
+    keys: tuple[list[str], list[str]]
+    document: dict[str, Any] | None = None
+
+
+def _record_of(item: Record | Prepared) -> Record:
+    return item.record if isinstance(item, Prepared) else item
+
+
+def _parts(item: Prepared) -> tuple[bytes, bytes, tuple[list[str], list[str]]]:
+    return item.data, item.fingerprint, item.keys
+
+
+def prepare(record: Record) -> Prepared:
+    """:class:`Prepared` for ``record`` (without a document)."""
+    data = record_to_bytes(record)
+    return Prepared(record, data, _fingerprint(data), match_keys(record))
+
+
 class Deduplicator:
     """Assigns records to clusters in the catalog; reports the clusters it changed.
 
@@ -165,7 +195,9 @@ class Deduplicator:
     queries up front; the rows written are buffered and flushed with ``executemany`` at
     the end of the batch (and before any query the buffer could make stale). After
     :meth:`add`, :attr:`fresh` holds the clusters founded by the batch with all their
-    members, so their documents need no trip through the catalog.
+    members, so their documents need no trip through the catalog, and
+    :attr:`documents` the ready documents of :class:`Prepared` items (by ``id`` of the
+    record).
     """
 
     def __init__(self, catalog: Catalog) -> None:
@@ -177,18 +209,28 @@ class Deduplicator:
         self._key_rows: list[tuple[str, str, str]] = []
         self._dirty_facts: set[str] = set()
         self.fresh: dict[str, list[Record]] = {}
+        self.documents: dict[int, dict[str, Any]] = {}
 
-    def add(self, records: list[Record], run: int) -> set[str]:
+    def add(self, records: Sequence[Record | Prepared], run: int) -> set[str]:
         self._reset()
         dirty: set[str] = set()
-        existing = self.catalog.existing([r.key for r in records])
+        existing = self.catalog.existing([_record_of(r).key for r in records])
         unchanged: list[str] = []
         todo: list[tuple[Record, bytes, bytes, tuple[list[str], list[str]] | None]] = []
-        for record in records:
-            data = record_to_bytes(record)
-            fingerprint = _fingerprint(data)
-            changed = existing.get(record.key, ("", b""))[1] != fingerprint
-            todo.append((record, data, fingerprint, match_keys(record) if changed else None))
+        for item in records:
+            if isinstance(item, Prepared):
+                record, data, fingerprint, keys = item.record, *_parts(item)
+                if item.document is not None:
+                    self.documents[id(record)] = item.document
+            else:
+                record, keys = item, None
+                data = record_to_bytes(record)
+                fingerprint = _fingerprint(data)
+            if existing.get(record.key, ("", b""))[1] == fingerprint:
+                keys = None
+            elif keys is None:
+                keys = match_keys(record)
+            todo.append((record, data, fingerprint, keys))
         self._prefetch([(r, keys) for r, _, _, keys in todo if keys is not None])
         for record, data, fingerprint, keys in todo:
             known = existing.get(record.key)
@@ -218,6 +260,7 @@ class Deduplicator:
         self._keys.clear()
         self._present.clear()
         self.fresh = {}
+        self.documents = {}
 
     def _prefetch(self, records: list[tuple[Record, tuple[list[str], list[str]]]]) -> None:
         """Candidate clusters of every key, their facts, and which new ids are taken."""

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from itertools import islice
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import Any
 
 from mappings.errors import RecordError
 from mappings.schema import Record
@@ -41,14 +42,16 @@ _ISO2709 = ("marc21", "unimarc", "cnmarc")
 Item = Record | RecordError
 
 
-def _map_chunk(args: tuple[str, str, str, str, list[tuple[int, int, bytes]]]) -> list[Item]:
+def _map_chunk(args: tuple[str, str, str, str, bool, list[tuple[int, int, bytes]]]) -> list[Any]:
+    from indexer.pipeline import prepare_for_index
     from indexer.readers.marc import map_raw
 
-    path, kind, source, library, raws = args
-    out: list[Item] = []
+    path, kind, source, library, prepared, raws = args
+    out: list[Any] = []
     for number, offset, data in raws:
         try:
-            out.append(map_raw(data, kind, source=source, library=library))
+            record = map_raw(data, kind, source=source, library=library)
+            out.append(prepare_for_index(record) if prepared else record)
         except RecordError as exc:
             exc.path, exc.record, exc.offset = path, number, offset
             exc.args = (exc.describe(),)
@@ -57,8 +60,8 @@ def _map_chunk(args: tuple[str, str, str, str, list[tuple[int, int, bytes]]]) ->
 
 
 def _raw_batches(
-    path: str, kind: str, source: str, library: str
-) -> Iterator[tuple[str, str, str, str, list[tuple[int, int, bytes]]] | RecordError]:
+    path: str, kind: str, source: str, library: str, prepared: bool
+) -> Iterator[tuple[str, str, str, str, bool, list[tuple[int, int, bytes]]] | RecordError]:
     from indexer.readers.marc import iter_raw_chunks
 
     chunks = iter(iter_raw_chunks(path))
@@ -71,7 +74,7 @@ def _raw_batches(
                 batch.append((chunk.number, chunk.offset, chunk.data))
         if not batch:
             return
-        yield (path, kind, source, library, batch)
+        yield (path, kind, source, library, prepared, batch)
 
 
 _POOL: tuple[int, Pool] | None = None
@@ -81,7 +84,7 @@ _POOL_LOCK = threading.Lock()
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["indexer.readers.marc"])
+        context.set_forkserver_preload(["indexer.readers.marc", "indexer.pipeline"])
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
@@ -117,8 +120,14 @@ def read_parallel(
     source: str,
     library: str = "",
     workers: int | None = None,
-) -> Iterator[Item]:
-    """``read_records`` with ISO 2709 decoding and mapping spread over a process pool."""
+    prepared: bool = False,
+) -> Iterator[Any]:
+    """``read_records`` with ISO 2709 decoding and mapping spread over a process pool.
+
+    ``prepared=True``: the workers also do what indexing can derive from each record
+    alone, and yield :class:`indexer.dedup.Prepared` items instead of Records (for
+    :func:`indexer.pipeline.index_records`; small files still give plain Records).
+    """
     from indexer.readers import detect_format, read_records
 
     kind = format
@@ -133,8 +142,8 @@ def read_parallel(
         yield from read_records(path, format=kind, source=source, library=library)
         return
     pool = _pool(workers)
-    window: deque[AsyncResult[list[Item]] | list[Item]] = deque()
-    for item in _raw_batches(str(path), kind, source, library):
+    window: deque[AsyncResult[list[Any]] | list[Any]] = deque()
+    for item in _raw_batches(str(path), kind, source, library, prepared):
         if isinstance(item, RecordError):
             item.path = item.path or str(path)
             window.append([item])  # kept in file order
@@ -146,5 +155,5 @@ def read_parallel(
         yield from _done(window.popleft())
 
 
-def _done(entry: AsyncResult[list[Item]] | list[Item]) -> list[Item]:
+def _done(entry: AsyncResult[list[Any]] | list[Any]) -> list[Any]:
     return entry if isinstance(entry, list) else entry.get()

@@ -23,11 +23,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from indexer.backends.base import BulkResult, SearchBackend
 from indexer.catalog import Catalog
-from indexer.dedup import Deduplicator
+from indexer.dedup import Deduplicator, Prepared, prepare
 from indexer.documents import cluster_document
 from indexer.settings import Settings
 from mappings.errors import RecordError
@@ -38,11 +38,14 @@ __all__ = [
     "RejectsReport",
     "apply_deletions",
     "index_records",
+    "prepare_for_index",
     "rebuild_index",
     "reject_reason",
 ]
 
 log = logging.getLogger(__name__)
+#: What :func:`index_records` takes: records (plain or prepared) and rejects.
+Item = Record | Prepared | RecordError
 BATCH_SIZE = 10_000
 
 
@@ -111,19 +114,22 @@ def _sync(
     dirty: set[str],
     report: IndexReport,
     fresh: dict[str, list[Record]] | None = None,
+    ready: dict[int, dict[str, Any]] | None = None,
 ) -> None:
     """Write the documents of the ``dirty`` clusters; delete the clusters now empty.
 
     ``fresh`` clusters (founded by this batch, every member in memory) are not read back
-    from the catalog; their members are put in the catalog's order (by record key).
+    from the catalog; their members are put in the catalog's order (by record key). A
+    fresh cluster of one record whose document is ``ready`` (by ``id`` of the record,
+    made by :func:`prepare_for_index`) takes that document with its id filled in.
     """
     if not dirty:
         return
     fresh = {cid: members for cid, members in (fresh or {}).items() if cid in dirty}
-    clusters = catalog.clusters(dirty - fresh.keys())
+    clusters: list[Cluster] = catalog.clusters(dirty - fresh.keys())
     clusters += [Cluster(cid, sorted(members, key=_record_key)) for cid, members in fresh.items()]
     clusters.sort(key=_cluster_id)
-    result: BulkResult = backend.upsert(cluster_document(c) for c in clusters)
+    result: BulkResult = backend.upsert(_document(c, ready or {}) for c in clusters)
     gone = dirty - {c.id for c in clusters}
     if gone:
         backend.delete(sorted(gone))
@@ -134,6 +140,22 @@ def _sync(
         log.error("cluster %s not indexed: %s", doc_id, reason)
         catalog.count(report.source, "engine failure", reason[:80])
     report.engine_failures += result.failed
+
+
+def _document(cluster: Cluster, ready: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    doc = ready.pop(id(cluster.records[0]), None) if len(cluster.records) == 1 else None
+    if doc is None:
+        return cluster_document(cluster)
+    doc["id"] = doc["payload"]["id"] = cluster.id
+    return doc
+
+
+def prepare_for_index(record: Record) -> Prepared:
+    """What indexing derives from ``record`` alone (see :class:`~indexer.dedup.Prepared`),
+    document included: the work a mapping worker can take off the indexing process."""
+    prepared = prepare(record)
+    prepared.document = cluster_document(Cluster("", [record]))
+    return prepared
 
 
 def _record_key(record: Record) -> str:
@@ -153,16 +175,16 @@ class _Run:
         self.report = report
         self.dedup = Deduplicator(catalog)
 
-    def batch(self, records: list[Record], deletions: list[str], run: int) -> None:
+    def batch(self, records: list[Record | Prepared], deletions: list[str], run: int) -> None:
         self.catalog.begin()
         try:
             dirty = self.dedup.add(records, run) if records else set()
-            fresh = self.dedup.fresh
+            fresh, ready = self.dedup.fresh, self.dedup.documents
             if deletions:
                 dirty |= self.dedup.remove(deletions)
-                fresh = {}
+                fresh, ready = {}, {}
             self.catalog.count(self.report.source, "read", "", len(records))
-            _sync(self.catalog, self.backend, dirty, self.report, fresh)
+            _sync(self.catalog, self.backend, dirty, self.report, fresh, ready)
         except BaseException:
             self.catalog.rollback()
             raise
@@ -172,14 +194,16 @@ class _Run:
 
 
 def _batches(
-    items: Iterable[Record | RecordError], size: int
-) -> Iterator[tuple[list[Record], list[str], list[RecordError]]]:
-    records: list[Record] = []
+    items: Iterable[Item], size: int
+) -> Iterator[tuple[list[Record | Prepared], list[str], list[RecordError]]]:
+    records: list[Record | Prepared] = []
     deletions: list[str] = []
     errors: list[RecordError] = []
     for item in items:
         if isinstance(item, RecordError):
             errors.append(item)
+        elif isinstance(item, Prepared):
+            records.append(item)
         elif item.deleted:
             deletions.append(item.key)
         else:
@@ -192,7 +216,7 @@ def _batches(
 
 
 def index_records(
-    records: Iterable[Record | RecordError],
+    records: Iterable[Item],
     source: str,
     settings: Settings,
     backend: SearchBackend,
