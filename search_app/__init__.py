@@ -16,12 +16,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
-from search_app import api, embed, errors, i18n, portal, security, services, templating
-from search_app import delivery, request_views, suggestions
 from search_app import admin as admin_pages
+from search_app import (
+    api,
+    delivery,
+    embed,
+    errors,
+    i18n,
+    portal,
+    request_views,
+    security,
+    services,
+    suggestions,
+    templating,
+    usage,
+)
 from search_app import staff as staff_pages
 from search_app.auth import allowed_libraries, current_user
-from search_app import usage
 from search_app.config import load_config
 
 __all__ = ["create_app"]
@@ -34,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n, security headers, error handlers and blueprints."""
     app = Flask(__name__)
     app.config.update(load_config(config))
-    proxies = int(app.config.get("EFIRST_TRUSTED_PROXIES", 0))
+    proxies = app.config["EFIRST_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     services.init_app(app)

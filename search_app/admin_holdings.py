@@ -46,7 +46,6 @@ from search_app.services import get_backend, members, services
 
 __all__ = ["init_views", "job_store", "processing_backend"]
 
-DEFAULT_INLINE_BYTES = 2 * 1024 * 1024
 EXTENSION = "efirst_upload_jobs"
 
 
@@ -100,7 +99,7 @@ def _page(code: str, status: int = 200, **extra: Any) -> tuple[str, int]:
 
 
 def _inline_bytes() -> int:
-    return int(current_app.config.get("EFIRST_ADMIN_INLINE_BYTES", DEFAULT_INLINE_BYTES))
+    return int(current_app.config["EFIRST_ADMIN_INLINE_BYTES"])
 
 
 def holdings(code: str) -> tuple[str, int]:

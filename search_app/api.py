@@ -130,7 +130,5 @@ def _cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
-        response.headers["Access-Control-Max-Age"] = str(
-            current_app.config.get("EFIRST_CORS_MAX_AGE", 600)
-        )
+        response.headers["Access-Control-Max-Age"] = str(current_app.config["EFIRST_CORS_MAX_AGE"])
     return response

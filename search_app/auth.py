@@ -108,7 +108,7 @@ def current_user() -> Account | None:
     account = None
     uid = session.get("staff_uid")
     if isinstance(uid, int):
-        hours = float(current_app.config.get("EFIRST_STAFF_SESSION_HOURS", 12))
+        hours = float(current_app.config["EFIRST_STAFF_SESSION_HOURS"])
         fresh = time.time() - float(session.get("staff_at", 0)) < hours * 3600
         found = get_store().get(uid)
         if fresh and found and found.active and found.auth_version == session.get("staff_ver"):
@@ -163,8 +163,13 @@ def require(permission: str) -> Callable[[F], F]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths as a post-login target (no open redirect)."""
+    """Only same-site paths as a post-login target (no open redirect).
+
+    Browsers read ``/\\host`` as ``//host`` and drop tabs and newlines from URLs, so a
+    target holding a backslash or any control character or space is refused too."""
     if not target:
+        return default
+    if "\\" in target or any(ch <= " " or ch == "\x7f" for ch in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -53,7 +53,7 @@ from router.ledger import RequestNotFound
 from router.queues import request_title
 from search_app import auth
 from search_app.delivery_store import AccessRefused, DeliveryError, DeliveryStore, Document
-from search_app.mailer import MailError, mail_enabled, send_mail, setting
+from search_app.mailer import MailError, mail_enabled, send_mail
 from search_app.request_views import patron_store
 
 __all__ = ["bp", "delivery_settings", "delivery_store", "init_app"]
@@ -98,10 +98,11 @@ def delivery_store() -> DeliveryStore:
 
 def delivery_settings() -> dict[str, float]:
     """The limits in force: ``max_accesses``, ``days``, ``max_bytes``."""
+    config = current_app.config  # parsed and checked at startup (search_app.config)
     return {
-        "max_accesses": int(setting("EFIRST_DELIVERY_MAX_ACCESSES", 5)),
-        "days": float(setting("EFIRST_DELIVERY_DAYS", 30)),
-        "max_bytes": int(setting("EFIRST_DELIVERY_MAX_BYTES", 50 * 1024 * 1024)),
+        "max_accesses": int(config["EFIRST_DELIVERY_MAX_ACCESSES"]),
+        "days": float(config["EFIRST_DELIVERY_DAYS"]),
+        "max_bytes": int(config["EFIRST_DELIVERY_MAX_BYTES"]),
     }
 
 

@@ -1,6 +1,7 @@
 """Outgoing e-mail through an SMTP relay (``smtplib``), for notices to librarians and patrons.
 
-Settings (app config first, then the environment; empty host: e-mail is off):
+Settings (the app config, declared in :data:`search_app.config.SETTINGS`; empty host:
+e-mail is off):
 
 =====================  ===========================================================
 ``EFIRST_SMTP_HOST``   the relay's host name (empty: nothing is sent)
@@ -16,7 +17,6 @@ decide whether a failed notice matters (it never undoes the change it reports).
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,12 +36,9 @@ class MailError(RuntimeError):
 
 
 def setting(name: str, default: Any = None) -> Any:
-    """A setting from the app config, else the environment, else ``default``."""
-    if has_app_context():
-        value = current_app.config.get(name)
-        if value not in (None, ""):
-            return value
-    value = os.environ.get(name)
+    """A setting of the app config (parsed and checked at startup), else ``default``
+    (outside an app, or when an embedding application left it out)."""
+    value = current_app.config.get(name) if has_app_context() else None
     return default if value in (None, "") else value
 
 

@@ -1,10 +1,15 @@
-"""Security headers on every response, CSP ``frame-ancestors`` per member, API CORS.
+"""Security headers on every response, CSP ``frame-ancestors`` per member, API CORS,
+upload size limits.
 
 Only the embedded portal (``?embed=CODE``) may be framed, and only by the origins in that
 member's ``embed_domains``; every other page says ``frame-ancestors 'self'``. The JSON API
 answers cross-origin requests only from member domains. Entries of ``embed_domains`` are
 CSP host sources: ``https://lib.example.edu``, ``lib.example.edu``, ``*.example.edu``,
 optionally with a port.
+
+Request bodies are capped by ``MAX_CONTENT_LENGTH`` (``EFIRST_MAX_UPLOAD_BYTES``): a bigger
+one is refused with 413 before it is read. The endpoints in :data:`UPLOAD_LIMITS` have
+their own cap (the delivery upload sets its own, ``EFIRST_DELIVERY_MAX_BYTES``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 
-__all__ = ["csp_sources", "init_app", "origin_allowed", "valid_domain"]
+__all__ = ["UPLOAD_LIMITS", "csp_sources", "init_app", "origin_allowed", "valid_domain"]
+
+#: endpoint -> the setting that caps its request body instead of EFIRST_MAX_UPLOAD_BYTES
+UPLOAD_LIMITS = {"admin.upload": "EFIRST_ADMIN_MAX_UPLOAD_BYTES"}
 
 _DOMAIN = re.compile(
     r"^(?:(?P<scheme>https?)://)?(?P<host>(?:\*\.)?[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])"
@@ -80,5 +88,14 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def _upload_limit() -> None:
+    """Give the big-upload endpoints their own cap (before any blueprint hook reads the
+    form, e.g. the CSRF check)."""
+    setting = UPLOAD_LIMITS.get(request.endpoint or "")
+    if setting and request.method == "POST":
+        request.max_content_length = int(current_app.config[setting])
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_upload_limit)
     app.after_request(_set_headers)

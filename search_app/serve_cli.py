@@ -17,8 +17,12 @@ def serve(host: str, port: int, debug: bool) -> None:
     Production: gunicorn -w 4 -b 0.0.0.0:8000 'search_app:create_app()'
     """
     from search_app import create_app
+    from search_app.config import ConfigError
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"efirst portal on http://{host}:{port}/ (data dir {app.config['EFIRST_DATA_DIR']})")
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
 

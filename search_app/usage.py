@@ -100,7 +100,7 @@ def session_key(moment: datetime | None = None) -> str:
 
 def log_event(kind: str, library: str, record: str = "", **extra: Any) -> bool:
     """Store one event of this request (unless capture is off or the client is a robot)."""
-    if not current_app.config.get("EFIRST_USAGE", True):
+    if not current_app.config["EFIRST_USAGE"]:
         return False
     if is_robot(request.user_agent.string):
         return False
