@@ -86,6 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
       "anything is written.", minimum=1),
     S("EFIRST_CACHE_SIZE", 2048, int, "Hot-query cache: entries.", minimum=0),
     S("EFIRST_CACHE_TTL", 300, int, "Hot-query cache: seconds an entry lives.", minimum=0),
+    S("EFIRST_PAGE_CACHE_SIZE", 512, int,
+      "Rendered result-page cache: entries (they live EFIRST_CACHE_TTL seconds).", minimum=0),
     S("EFIRST_PAGE_SIZE", 20, int, "Results per page by default.", minimum=1),
     S("EFIRST_MAX_PAGE_SIZE", 100, int, "Most results per page a client may ask for.",
       minimum=1),
