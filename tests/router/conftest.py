@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from router_testkit import MONDAY, FakeClock
+from router_testkit import MONDAY, FakeClock, make_payload
 
 from mappings.schema import Library
 from router.candidates import RoutingContext
@@ -40,25 +40,6 @@ def clock() -> FakeClock:
 @pytest.fixture
 def today() -> date:
     return MONDAY.date()
-
-
-def make_payload(libraries: list[str], **overrides: Any) -> dict[str, Any]:
-    """A cluster payload (the search backend's display document) held in print by ``libraries``."""
-    payload: dict[str, Any] = {
-        "id": "c-1",
-        "title": "中国近代史 = Modern Chinese history",
-        "format": "book",
-        "year": 2001,
-        "isbn": ["9787101003048"],
-        "issn": [],
-        "holdings": [
-            {"library": code, "kind": "print", "location": "Stacks", "call_number": f"K25/{n}"}
-            for n, code in enumerate(libraries)
-        ],
-        "links": [],
-    }
-    payload.update(overrides)
-    return payload
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_payload  # noqa: I001
 from flask import Flask
+from router_testkit import make_payload
 
 from router.api import bp, init_app
 from router.members import SAMPLE_MEMBERS
