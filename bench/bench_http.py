@@ -98,7 +98,10 @@ def _client(
 ) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     n = offset
-    while time.monotonic() < stop and len(out) < limit:
+    once = limit == 0  # one pass over ``urls`` (the cold run)
+    while time.monotonic() < stop and (len(out) < limit or once):
+        if once and n >= len(urls):
+            break
         url = urls[n % len(urls)]
         n += 1
         started = time.perf_counter()
@@ -132,7 +135,29 @@ def run_target(
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    return _summary(latencies, errors, time.perf_counter() - started)
+
+
+def run_cold(port: int, urls: list[str], clients: int) -> dict[str, Any]:
+    """Every URL exactly once, split over the clients: all cache misses (the first pass)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    stop = time.monotonic() + 600
+    threads = [
+        threading.Thread(
+            target=_client, args=(port, urls[i::clients], 0, stop, 0, latencies, errors)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _summary(latencies, errors, time.perf_counter() - started)
+
+
+def _summary(latencies: list[float], errors: list[str], elapsed: float) -> dict[str, Any]:
     ms = [v * 1000 for v in latencies] or [0.0]
     return {
         "requests": len(latencies),
@@ -160,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="first send every query once per target (all cache misses, reported as "
+        "<target>_cold), then measure the steady state",
+    )
     args = parser.parse_args(argv)
     index = OUT / f"index-{args.records}-{args.seed}"
     facts = build_index(index, args.records, args.seed)
@@ -181,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, path in TARGETS.items():
             urls = [f"{path}?{q}" for q in queries]
+            if args.cold:
+                result[f"{name}_cold"] = run_cold(port, urls, args.clients)
             result[name] = run_target(port, urls, args.clients, args.duration, args.max_requests)
     finally:
         server.terminate()
@@ -189,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=2))
     print("| target | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name in TARGETS:
+    for name in [n for t in TARGETS for n in (f"{t}_cold", t) if n in result]:
         row = result[name]
         print(
             f"| {name} | {row['requests']} | {row['errors']} | {row['per_second']} | "

@@ -7,7 +7,9 @@ import math
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from markupsafe import Markup
 
-from indexer.backends import SearchResults
+from indexer.backends import SearchQuery, SearchResults
+from mappings.errors import BackendError
+from search_app.availability import availability
 from search_app.exports import EXPORTS
 from search_app.getit import get_it
 from search_app.i18n import select_locale
@@ -15,14 +17,16 @@ from search_app.links import coins, outbound_openurl
 from search_app.patron import current_library, library_code
 from search_app.query import ADVANCED_FIELDS, FACET_PARAMS, SearchForm
 from search_app.results_page import facet_views, hit_views
-from search_app.services import cached_page, members
+from search_app.services import cached_page, cached_search, members
 from search_app.suggest import suggest
 from search_app.urls import record_url_for, search_url
-from search_app.views import count_online, fetch_record, parse_form, run_search
+from search_app.views import ResultItem, count_online, fetch_record, parse_form
 
 __all__ = ["bp"]
 
 bp = Blueprint("portal", __name__)
+ONLINE_FOR = "online_for"
+_FACET_SIZE = SearchQuery().facet_size  # the most values a facet lists
 
 
 @bp.get("/")
@@ -55,7 +59,7 @@ def _page_key(code: str) -> bytes:
 
 
 def _results_part(form: SearchForm, code: str) -> str:
-    results, items = run_search(form, code)
+    results, items = _search(form, code)
     help_ = suggest(form.q) if results.total == 0 and form.q else None
     pages = max(1, math.ceil(min(results.total, _max_results()) / form.per_page))
     return render_template(
@@ -71,19 +75,41 @@ def _results_part(form: SearchForm, code: str) -> str:
     )
 
 
-def online_now(form: SearchForm, code: str, results: SearchResults) -> int:
-    """How many results the patron can open online now, from the facets when they say.
+def _search(form: SearchForm, code: str) -> tuple[SearchResults, list[ResultItem]]:
+    """The search (through the hot-query cache), with the ``online_for`` counts that
+    usually make the "online now" count query unnecessary (:func:`online_now`)."""
+    try:
+        results = cached_search(form.to_query(code, extra_facets=(ONLINE_FOR,)))
+    except BackendError as exc:
+        abort(503, str(exc))
+    items = [ResultItem(hit.id, hit.doc, availability(hit.doc, code)) for hit in results.hits]
+    return results, items
 
-    ``online`` facet values come from the same links as the ``online_for`` filter
-    (``indexer.documents``): "open" is always open to all; "licensed" may be licensed to
-    one library only. So with no "licensed" result the answer is the "open" count, and
-    with the filter on it is the total; otherwise it takes a count query.
+
+def online_now(form: SearchForm, code: str, results: SearchResults) -> int:
+    """How many results the patron can open online now: from the facets when they say.
+
+    The ``online_for`` filter keeps results whose ``online_for`` holds ``*`` (open, or
+    licensed to the whole consortium) or the patron's library. Its facet counts give
+    that number exactly when only one of the two values occurs (no result is counted
+    twice) and both counts are known (in the top values, or the list is not cut); the
+    ``online`` facet gives it when no result is "licensed" (then ``*`` means open).
+    Otherwise it takes a count query. With the filter on, it is the total.
     """
     if form.online:
         return results.total
-    counts = results.facets.get(FACET_PARAMS["access"])
-    if counts is not None and not any(value == "licensed" for value, _ in counts):
-        return sum(count for value, count in counts if value == "open")
+    size = _FACET_SIZE
+    wanted = ["*", code] if code else ["*"]
+    counts = results.facets.get(ONLINE_FOR)
+    if counts is not None:
+        found = dict(counts)
+        known = len(counts) < size or all(value in found for value in wanted)
+        present = [found.get(value, 0) for value in wanted]
+        if known and sum(1 for n in present if n) <= 1:
+            return sum(present)
+    access = results.facets.get(FACET_PARAMS["access"])
+    if access is not None and not any(value == "licensed" for value, _ in access):
+        return sum(count for value, count in access if value == "open")
     return count_online(form, code)
 
 

@@ -83,7 +83,9 @@ class SearchForm:
             self.year_from is None and self.year_to is None
         )
 
-    def to_query(self, library_code: str, *, facets: bool = True) -> SearchQuery:
+    def to_query(
+        self, library_code: str, *, facets: bool = True, extra_facets: tuple[str, ...] = ()
+    ) -> SearchQuery:
         filters = {FACET_PARAMS[name]: list(values) for name, values in self.filters.items()}
         if self.online:
             filters["online_for"] = ["*", library_code] if library_code else ["*"]
@@ -93,7 +95,7 @@ class SearchForm:
             filters=filters,
             year_from=self.year_from,
             year_to=self.year_to,
-            facets=tuple(FACET_PARAMS.values()) + ("year",) if facets else (),
+            facets=tuple(FACET_PARAMS.values()) + ("year", *extra_facets) if facets else (),
             sort=self.sort,
             offset=self.offset,
             limit=self.per_page,

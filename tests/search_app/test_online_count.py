@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from portal_catalogue import FDU, PKU, THU
 
-from search_app.portal import online_now
-from search_app.views import count_online, parse_form, run_search
+from search_app.portal import _search, online_now
+from search_app.views import count_online, parse_form
 
 QUERIES = [
     "q=climate",
@@ -27,7 +27,7 @@ QUERIES = [
 def test_facet_shortcut_matches_the_count_query(app: Flask, query: str, code: str) -> None:
     with app.test_request_context(f"/search?{query}"):
         form = parse_form()
-        results, _items = run_search(form, code)
+        results, _items = _search(form, code)
         assert online_now(form, code, results) == count_online(form, code)
 
 
@@ -35,6 +35,6 @@ def test_licensed_results_still_count_per_library(app: Flask) -> None:
     # "Journal of climate history" is licensed to Tsinghua only.
     with app.test_request_context("/search?q=journal+climate+history"):
         form = parse_form()
-        thu = online_now(form, THU, run_search(form, THU)[0])
-        pku = online_now(form, PKU, run_search(form, PKU)[0])
+        thu = online_now(form, THU, _search(form, THU)[0])
+        pku = online_now(form, PKU, _search(form, PKU)[0])
     assert (thu, pku) == (1, 0)
