@@ -19,6 +19,7 @@ from search_app.openapi import openapi_document
 from search_app.query import FACET_PARAMS, SearchForm
 from search_app.security import origin_allowed
 from search_app.services import members
+from search_app.urls import link_for
 from search_app.views import fetch_record, parse_form, run_search
 
 __all__ = ["bp"]
@@ -67,6 +68,10 @@ def search() -> Response:
     form = _strict_form()
     library = _library()
     results, items = run_search(form, library.code if library else "")
+    api_link, html_link = (
+        link_for("api.record", "record_id"),
+        link_for("portal.record", "record_id"),
+    )
     return jsonify(
         {
             "total": results.total,
@@ -79,8 +84,8 @@ def search() -> Response:
                     **item.payload,
                     "availability": _availability_json(item.availability),
                     "_links": {
-                        "self": url_for("api.record", record_id=item.id),
-                        "html": url_for("portal.record", record_id=item.id),
+                        "self": api_link(item.id),
+                        "html": html_link(item.id),
                     },
                 }
                 for item in items

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from flask import current_app, g, url_for
 from werkzeug.datastructures import iter_multi_items
 
-__all__ = ["record_url_for", "search_url"]
+__all__ = ["link_for", "record_url_for", "search_url"]
 
 #: What Werkzeug leaves unescaped in query strings and in path segments.
 _QUERY_SAFE = "!$'()*,/:;?@"
@@ -50,8 +50,14 @@ def search_url(args: Mapping[str, Any], **first: Any) -> str:
     return f"{path}?{query}" if query else path
 
 
+def link_for(endpoint: str, argument: str, **fixed: Any) -> Callable[[str], str]:
+    """A function ``value -> url_for(endpoint, **{argument: value}, **fixed)``, quickly
+    (``argument`` is a path segment of the endpoint's rule)."""
+    template = url_for(endpoint, **{argument: _PLACEHOLDER}, **fixed)
+    prefix, _, suffix = template.partition(_PLACEHOLDER)
+    return lambda value: prefix + quote(str(value), safe=_PATH_SAFE) + suffix
+
+
 def record_url_for(q: str | None) -> Callable[[str], str]:
     """A function ``id -> url_for("portal.record", record_id=id, q=q)``, quickly."""
-    template = url_for("portal.record", record_id=_PLACEHOLDER, q=q or None)
-    prefix, _, suffix = template.partition(_PLACEHOLDER)
-    return lambda record_id: prefix + quote(str(record_id), safe=_PATH_SAFE) + suffix
+    return link_for("portal.record", "record_id", q=q or None)

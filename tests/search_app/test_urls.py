@@ -6,7 +6,7 @@ import pytest
 from flask import Flask, url_for
 from portal_catalogue import PKU
 
-from search_app.urls import record_url_for, search_url
+from search_app.urls import link_for, record_url_for, search_url
 
 ARGS = [
     {},
@@ -31,6 +31,9 @@ def test_same_links_as_url_for(app: Flask, query: str) -> None:
                 assert build(record_id) == url_for(
                     "portal.record", record_id=record_id, q=q or None
                 )
+        api_link = link_for("api.record", "record_id")
+        for record_id in IDS:
+            assert api_link(record_id) == url_for("api.record", record_id=record_id)
 
 
 def test_embedded_links_keep_the_scope(app: Flask) -> None:
