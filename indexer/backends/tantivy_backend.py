@@ -28,7 +28,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from indexer.backends.base import BulkResult, Hit, SearchBackend, SearchQuery, SearchResults
 from indexer.backends.query import MAX_TOKEN_LENGTH, analyse_text, highlight, index_text
-from indexer.backends.tantivy_search import SORT_FIELDS, PageReader, Row, build_query
+from indexer.backends.tantivy_search import PageReader, Row, build_query, facet_counts
 from mappings.errors import BackendError
 from mappings.fields import FIELDS
 
@@ -297,11 +297,16 @@ class TantivyBackend(SearchBackend):
         searcher = self._searcher()
         reader = PageReader(searcher, self.schema)
         built, scoring = build_query(self.schema, query, self.analyzer.analyze, self._known)
-        total = reader.count(built)
+        total: int | None = None
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if query.facets:
+            # one aggregation pass: every facet and the hit count
+            names = [name for name in query.facets if name in self._known]
+            size = max(1, query.facet_size)
+            facets, total = facet_counts(searcher, built, names, size, with_total=True)
         offset, limit = max(0, query.offset), max(0, query.limit)
-        rows = self._page(reader, built, scoring, query, offset, limit, total)
+        rows, total = self._page(reader, built, scoring, query, offset, limit, total)
         hits = [self._hit(row, query) for row in rows]
-        facets = self._facets(searcher, built, query) if query.facets and total else {}
         if query.facets and not total:
             facets = {name: [] for name in query.facets}
         return SearchResults(total=total, hits=hits, facets=facets)
@@ -314,40 +319,21 @@ class TantivyBackend(SearchBackend):
         query: SearchQuery,
         offset: int,
         limit: int,
-        total: int,
-    ) -> list[Row]:
+        total: int | None,
+    ) -> tuple[list[Row], int]:
+        """The page and the hit count (counted along the way when ``total`` is None)."""
         if query.online_boost and query.sort == "relevance":
             boost = Query.term_set_query(self.schema, "online_for", [query.online_boost, "*"])
             first = Query.boolean_query([(Occur.Must, built), (Occur.Must, boost)])
             rest = Query.boolean_query([(Occur.Must, built), (Occur.MustNot, boost)])
-            first_total = reader.count(first)
-            rows = self._ordered(reader, first, scoring, query.sort, offset, limit, first_total)
+            rows, first_total = reader.ordered(first, scoring, query.sort, offset, limit)
             rest_offset = max(0, offset - first_total)
-            rest_limit = limit - len(rows)
-            rows += self._ordered(
-                reader, rest, scoring, query.sort, rest_offset, rest_limit, total - first_total
+            rest_total = None if total is None else total - first_total
+            more, rest_total = reader.ordered(
+                rest, scoring, query.sort, rest_offset, limit - len(rows), rest_total
             )
-            return rows
-        return self._ordered(reader, built, scoring, query.sort, offset, limit, total)
-
-    @staticmethod
-    def _ordered(
-        reader: PageReader,
-        built: Query,
-        scoring: bool,
-        sort: str,
-        offset: int,
-        limit: int,
-        total: int,
-    ) -> list[Row]:
-        if limit <= 0 or offset >= total:
-            return []
-        if sort in SORT_FIELDS:
-            name, descending = SORT_FIELDS[sort]
-            return reader.by_field(built, name, descending, offset, limit)
-        if not scoring:
-            return reader.by_id(built, offset, limit)
-        return reader.by_score(built, offset, limit, total)
+            return rows + more, first_total + rest_total
+        return reader.ordered(built, scoring, query.sort, offset, limit, total)
 
     def _hit(self, row: Row, query: SearchQuery) -> Hit:
         payload = _payload(row.doc) or {"id": row.id}
@@ -361,44 +347,9 @@ class TantivyBackend(SearchBackend):
                 highlights["title"] = highlight(str(payload["title"]), words)
         return Hit(id=row.id, score=score, doc=payload, highlights=highlights)
 
-    def _facets(
-        self, searcher: tantivy.Searcher, built: Query, query: SearchQuery
-    ) -> dict[str, list[tuple[str, int]]]:
-        names = [name for name in query.facets if name in self._known]
-        size = max(1, query.facet_size)
-        facets: dict[str, list[tuple[str, int]]] = {}
-        for name in names:
-            facets[name] = _terms(searcher, built, name, size)
-        return facets
-
 
 def _payload(stored: dict[str, list[Any]]) -> dict[str, Any] | None:
     raw = stored.get("payload")
     if not raw:
         return None
     return orjson.loads(raw[0])
-
-
-def _terms(searcher: tantivy.Searcher, built: Query, name: str, size: int) -> list[tuple[str, int]]:
-    """Exact top ``size`` terms by count desc, value asc (asks again while ties are cut)."""
-    request = max(size * 2, 50)
-    while True:
-        agg = {"t": {"terms": {"field": name, "size": request, "segment_size": request * 4}}}
-        result = searcher.aggregate(built, agg)["t"]
-        buckets = [(_key(b["key"]), int(b["doc_count"])) for b in result["buckets"]]
-        buckets.sort(key=lambda item: (-item[1], item[0]))
-        complete = not result.get("sum_other_doc_count") and not result.get(
-            "doc_count_error_upper_bound"
-        )
-        cut_clean = len(buckets) > size and buckets[size - 1][1] > buckets[-1][1]
-        if complete or (cut_clean and not result.get("doc_count_error_upper_bound")):
-            return buckets[:size]
-        if request >= 1 << 16:
-            return buckets[:size]
-        request *= 8
-
-
-def _key(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -5,6 +5,12 @@ not: relevance ties and sort-key ties are ordered by ``id``, and documents witho
 sort key come last. :class:`PageReader` makes those orders exact with at most three
 collector runs per page (top-N by key, the boundary group by id, the missing group by
 id), so a page never depends on segment layout and agrees with Elasticsearch.
+
+:func:`facet_counts` computes every facet (and, on request, the hit count) in ONE
+aggregation pass; a facet whose cut is not provably exact is asked again with a larger
+size (only that facet). Relevance pages fetch a few more hits than the page in the same
+collector pass, so a score tie at the page end rarely needs a second pass, and stored
+documents are read only for the hits that can still be on the page.
 """
 
 from __future__ import annotations
@@ -19,12 +25,16 @@ from tantivy import Occur, Order, Query
 from indexer.backends.base import SearchQuery
 from indexer.backends.query import FIELD_BOOSTS, analyse_text, field_clauses
 
-__all__ = ["PageReader", "Row", "build_query", "filter_query", "text_query"]
+__all__ = ["PageReader", "Row", "build_query", "facet_counts", "filter_query", "text_query"]
 
 Analyse = Callable[[str], list[str]]
 #: Sort name -> (field, descending).
 SORT_FIELDS = {"newest": ("year", True), "oldest": ("year", False), "title": ("title_sort", False)}
 _MAX_TIE_FETCH = 100_000
+#: Hits collected beyond the page end in the first relevance pass (ties at the page end).
+_TIE_SLACK = 40
+#: Aggregation name of the hit count (value count of ``id``: every document has one).
+_TOTAL = "_total"
 
 
 @dataclass(slots=True)
@@ -152,22 +162,62 @@ class PageReader:
         )
         return self._rows(result.hits)
 
-    def by_score(self, query: Query, offset: int, limit: int, total: int) -> list[Row]:
-        """Score desc, then id asc; fetches past the page end while scores tie."""
+    def ordered(
+        self,
+        query: Query,
+        scoring: bool,
+        sort: str,
+        offset: int,
+        limit: int,
+        total: int | None = None,
+    ) -> tuple[list[Row], int]:
+        """One page in ``sort`` order and the hit count (counted when ``total`` is None)."""
+        if scoring and sort not in SORT_FIELDS:
+            return self.by_score(query, offset, limit, total)
+        if total is None:
+            total = self.count(query)
+        if limit <= 0 or offset >= total:
+            return [], total
+        if sort in SORT_FIELDS:
+            name, descending = SORT_FIELDS[sort]
+            return self.by_field(query, name, descending, offset, limit), total
+        return self.by_id(query, offset, limit), total
+
+    def by_score(
+        self, query: Query, offset: int, limit: int, total: int | None = None
+    ) -> tuple[list[Row], int]:
+        """Score desc, then id asc, and the hit count (counted here when ``total`` is None).
+
+        Collects ``_TIE_SLACK`` hits past the page end in the same pass and reads stored
+        documents only for hits scoring at least the page's last score (ties included);
+        collects again, doubling, only while the tie group runs past what was collected.
+        """
         wanted = offset + limit
-        if limit <= 0 or wanted <= 0 or offset >= total:
-            return []
-        fetch = min(wanted + 1, total)
+        fetch = wanted + _TIE_SLACK
+        if total is not None:
+            if limit <= 0 or wanted <= 0 or offset >= total:
+                return [], total
+            fetch = min(fetch, total)
+        elif limit <= 0 or wanted <= 0:
+            return [], self.count(query)
         while True:
-            hits = self.searcher.search(query, fetch, count=False).hits
+            result = self.searcher.search(query, fetch, count=total is None)
+            if total is None:
+                total = result.count
+                if offset >= total:
+                    return [], total
+            hits = result.hits
             if len(hits) < fetch or fetch >= total or fetch - wanted > _MAX_TIE_FETCH:
                 break
             if hits[-1][0] < hits[min(wanted, len(hits)) - 1][0]:
                 break
             fetch = min(fetch * 2, total)
+        if len(hits) > wanted:
+            floor = hits[wanted - 1][0]
+            hits = [hit for hit in hits if hit[0] >= floor]
         rows = self._rows(hits)
         rows.sort(key=lambda row: (-row.key, row.id))
-        return rows[offset:wanted]
+        return rows[offset:wanted], total
 
     def by_field(
         self, query: Query, name: str, descending: bool, offset: int, limit: int
@@ -199,3 +249,63 @@ class PageReader:
             )
             rows.extend(self.by_id(missing, 0, wanted - len(rows)))
         return rows[offset:wanted]
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _terms_spec(name: str, request: int) -> dict[str, Any]:
+    return {"terms": {"field": name, "size": request, "segment_size": request * 4}}
+
+
+def _exact(result: dict[str, Any], size: int) -> list[tuple[str, int]] | None:
+    """The top ``size`` buckets (count desc, value asc) if provably exact, else None."""
+    buckets = [(_key(b["key"]), int(b["doc_count"])) for b in result["buckets"]]
+    buckets.sort(key=lambda item: (-item[1], item[0]))
+    if result.get("doc_count_error_upper_bound"):
+        return None
+    complete = not result.get("sum_other_doc_count")
+    cut_clean = len(buckets) > size and buckets[size - 1][1] > buckets[-1][1]
+    return buckets[:size] if complete or cut_clean else None
+
+
+def facet_counts(
+    searcher: tantivy.Searcher,
+    query: Query,
+    names: list[str],
+    size: int,
+    *,
+    with_total: bool = False,
+) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+    """Exact top ``size`` values of each facet (count desc, value asc) in one pass.
+
+    Every facet is one terms aggregation of the same request (plus the hit count when
+    ``with_total``). A facet whose cut may be wrong (ties cut, or a per-segment error
+    bound) is asked again, alone, with eight times the size, up to 65,536 values.
+    """
+    request = max(size * 2, 50)
+    spec = {name: _terms_spec(name, request) for name in names}
+    if with_total:
+        spec[_TOTAL] = {"value_count": {"field": "id"}}
+    if not spec:
+        return {}, None
+    result = searcher.aggregate(query, spec)
+    total = int(result[_TOTAL]["value"]) if with_total else None
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name in names:
+        found = _exact(result[name], size)
+        wider = request
+        while found is None:
+            wider *= 8
+            again = searcher.aggregate(query, {name: _terms_spec(name, wider)})[name]
+            found = _exact(again, size)
+            if found is None and wider >= 1 << 16:
+                found = sorted(
+                    ((_key(b["key"]), int(b["doc_count"])) for b in again["buckets"]),
+                    key=lambda item: (-item[1], item[0]),
+                )[:size]
+        facets[name] = found
+    return facets, total
