@@ -5,9 +5,10 @@
   "electronic_ok"}}`` → ``201`` ``{"id", "state", "lender", "decision": {"kind", "links",
   "holding", "rota": [{"library", "score", "components", ...}], "excluded": [{"library",
   "reason"}], "explanation": [...]}, "events": [...]}``
-- ``GET /api/v1/requests/<id>`` → the request, its ``lender`` (or null), rota and events;
-  without free text (``"redacted": true``) unless the caller acts for the borrower or a
-  library of the rota.
+- ``GET /api/v1/requests/<id>`` → the request, its ``lender`` (or null), rota and events
+  (each with ``by``: ``{"kind", "name"}``, who acted — :mod:`router.actors`); without
+  free text and staff names (``"redacted": true``) unless the caller acts for the
+  borrower or a library of the rota.
 - ``POST /api/v1/requests/<id>/events`` ``{"type", "library", "reason", "message_id"?,
   "to_library"?}`` → the updated request. An ``Idempotency-Key`` header works as
   ``message_id``: a repeated message changes nothing. Needs a staff session or an API
@@ -29,7 +30,14 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from indexer.settings import Settings
 from mappings.errors import RoutingError, error_body
-from router.api_auth import AuthError, current_caller, may_see, public_view, require_caller
+from router.api_auth import (
+    AuthError,
+    current_caller,
+    may_see,
+    public_view,
+    require_caller,
+    session_actor,
+)
 from router.ledger import EventError, RequestNotFound
 from router.requests import RequestError, parse_citation, parse_event, parse_needs
 from router.service import CatalogItems, Router
@@ -43,6 +51,7 @@ EXTENSION = "router"
 def init_app(app: Flask, router: Router | None = None) -> Router:
     """Attach a router to the app (built from the app's config when not given)."""
     router = router or _build(app)
+    router.actor_source = session_actor
     app.extensions[EXTENSION] = router
     return router
 
@@ -158,7 +167,7 @@ def create_request() -> tuple[Response, int, dict[str, str]]:
     item, asked = _item(data, router)
     if not needs.format:
         needs.format = item.format or "book"
-    stored = router.submit(library, item, needs, asked)
+    stored = router.submit(library, item, needs, asked, by=caller.actor if caller else None)
     return jsonify(stored), 201, {"Location": f"{bp.url_prefix}/requests/{stored['id']}"}
 
 
@@ -208,7 +217,7 @@ def post_event(request_id: str) -> Response:
         raise AuthError(
             f"you may not act for library {event['library']}", status=403, field="library"
         )
-    result = router.event(request_id, event.pop("type"), **event)
+    result = router.event(request_id, event.pop("type"), by=caller.actor, **event)
     return jsonify({**result, "redacted": False})
 
 

@@ -8,10 +8,12 @@ Two kinds of caller
   (never silently anonymous).
 - **A signed-in staff member** of the web app. The router does not import the app: the
   app registers a callable as ``app.extensions["efirst.request_actor"]``
-  (:data:`REQUEST_ACTOR`) that returns the library codes the current session may act
-  for (a consortium administrator: every member), or nothing when no staff member is
-  signed in. Session callers must send JSON (``Content-Type: application/json``), which
-  a cross-site page cannot do without a CORS pre-flight, and the session cookie is
+  (:data:`REQUEST_ACTOR`) that returns the signed-in staff member as an
+  :class:`~router.actors.Actor` (username, and the library codes the session may act
+  for — a consortium administrator: every member), or None when no staff member is
+  signed in (a plain iterable of library codes is still accepted: a nameless actor).
+  Session callers must send JSON (``Content-Type: application/json``), which a
+  cross-site page cannot do without a CORS pre-flight, and the session cookie is
   ``SameSite=Lax``: a staff session is not a CSRF door into the API.
 
 Rules
@@ -26,7 +28,8 @@ Rules
 - ``GET /api/v1/requests/<id>``: callers acting for the borrower or a library of the
   rota see everything. Everyone else gets :func:`public_view`: state, lender, decision,
   what was asked (record id, citation, needs) and the timeline's moves, but no free text
-  (event reasons, rota notes, ISO 18626 notes, import details) and no message ids —
+  (event reasons, rota notes, ISO 18626 notes, import details), no message ids, and
+  no staff usernames or API key ids in the events' ``by`` (the kind of actor stays) —
   free text is where a name or an e-mail address could slip in. Patrons' contact
   details are never in the ledger at all (the portal keeps them apart).
 """
@@ -37,9 +40,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 from mappings.errors import RoutingError
+from router.actors import PRIVATE_KINDS, Actor
 from router.service import Router
 
 __all__ = [
@@ -50,9 +54,10 @@ __all__ = [
     "may_see",
     "public_view",
     "require_caller",
+    "session_actor",
 ]
 
-#: ``app.extensions`` key of the app's hook: ``() -> iterable of library codes | None``.
+#: ``app.extensions`` key of the app's hook: ``() -> Actor | iterable of codes | None``.
 REQUEST_ACTOR = "efirst.request_actor"
 _PUBLIC_REQUEST_KEYS = ("record_id", "citation", "needs")
 
@@ -74,6 +79,13 @@ class Caller:
     libraries: frozenset[str]
     everyone: bool = False  # a consortium-wide key
     via: str = "api_key"  # api_key / session
+    name: str = ""  # the key id, or the staff member's username
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, as the ledger records it."""
+        kind = "api_key" if self.via == "api_key" else "staff"
+        return Actor(self.libraries, self.name, kind)
 
     def acts_for(self, library: str) -> bool:
         return self.everyone or library in self.libraries
@@ -97,16 +109,30 @@ def current_caller(router: Router) -> Caller | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <API key>'", status=401)
-        library = router.api_keys.verify(token)
-        if library is None:
+        key = router.api_keys.identify(token)
+        if key is None:
             raise AuthError("the API key is not valid (unknown, revoked or malformed)", status=401)
-        everyone = library == router.members_file.consortium.code
-        return Caller(frozenset({library}), everyone=everyone)
-    hook: Callable[[], Iterable[str] | None] | None = current_app.extensions.get(REQUEST_ACTOR)
-    codes = hook() if hook is not None else None
-    if codes:
-        return Caller(frozenset(codes), via="session")
+        everyone = key.library == router.members_file.consortium.code
+        return Caller(frozenset({key.library}), everyone=everyone, name=key.key_id)
+    actor = session_actor()
+    if actor is not None and actor.libraries:
+        return Caller(actor.libraries, via="session", name=actor.name)
     return None
+
+
+def session_actor() -> Actor | None:
+    """The signed-in staff member (the app's :data:`REQUEST_ACTOR` hook), or None
+    (outside a request, no hook, nobody signed in)."""
+    if not has_request_context():
+        return None
+    hook: Callable[[], Actor | Iterable[str] | None] | None = current_app.extensions.get(
+        REQUEST_ACTOR
+    )
+    found = hook() if hook is not None else None
+    if found is None or isinstance(found, Actor):
+        return found
+    codes = frozenset(found)
+    return Actor(codes, "", "staff") if codes else None
 
 
 def require_caller(router: Router) -> Caller:
@@ -140,7 +166,14 @@ def public_view(stored: dict[str, Any]) -> dict[str, Any]:
         "request": {key: asked[key] for key in _PUBLIC_REQUEST_KEYS if key in asked},
         "rota": [{**entry, "note": ""} for entry in stored.get("rota", [])],
         "events": [
-            {**event, "reason": "", "message_id": None} for event in stored.get("events", [])
+            {**event, "reason": "", "message_id": None, "by": _public_actor(event.get("by"))}
+            for event in stored.get("events", [])
         ],
         "redacted": True,
     }
+
+
+def _public_actor(by: dict[str, str] | None) -> dict[str, str]:
+    """An event's actor without a staff username or key id (the kind stays)."""
+    by = by or {"kind": "", "name": ""}
+    return {**by, "name": ""} if by.get("kind") in PRIVATE_KINDS else by

@@ -82,21 +82,28 @@ class ApiKeys:
 
     def verify(self, key: str) -> str | None:
         """The library an active ``key`` acts for, or None (malformed, unknown, revoked)."""
+        found = self.identify(key)
+        return found.library if found is not None else None
+
+    def identify(self, key: str) -> ApiKey | None:
+        """The stored, active key ``key`` proves, or None (malformed, unknown, revoked)."""
         match = KEY_PATTERN.fullmatch(key.strip())
         if match is None:
             return None
         row = (
             self.ledger._connection()
             .execute(
-                "SELECT library, secret_sha256 FROM api_keys WHERE key_id = ?"
-                " AND revoked_at IS NULL",
+                "SELECT key_id, library, label, created_at, revoked_at, secret_sha256"
+                " FROM api_keys WHERE key_id = ? AND revoked_at IS NULL",
                 (match.group(1),),
             )
             .fetchone()
         )
         if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(match.group(2))):
             return None
-        return str(row["library"])
+        return ApiKey(
+            row["key_id"], row["library"], row["label"], row["created_at"], row["revoked_at"]
+        )
 
     def keys(self, library: str | None = None) -> list[ApiKey]:
         """Every key (of ``library``), oldest first, revoked ones included."""

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from mappings.errors import RoutingError
+from router.actors import Actor
 from router.decision import item_from_citation
 from router.ledger import RequestNotFound, _stamp
 from router.requests import RequestError, parse_citation, parse_needs
@@ -295,7 +296,14 @@ def _import_one(
     asked["imported"] = {"profile": profile.code, "external_id": str(entry["id"])}
     decision = decision_json(router.decide(item, library, needs))
     try:
-        router.record(library, asked, decision, needs.service, request_id=request_id)
+        router.record(
+            library,
+            asked,
+            decision,
+            needs.service,
+            request_id=request_id,
+            by=Actor(frozenset({library}), profile.code, "import"),
+        )
     except sqlite3.IntegrityError:
         return "duplicate", "imported at the same time by another run", request_id
     return "imported", "", request_id

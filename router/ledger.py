@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from mappings.errors import RoutingError
+from router.actors import SYSTEM, Actor
 from router.business_days import add_business_days
 from router.ledger_moves import (
     DeadlineFor,
@@ -44,7 +45,7 @@ from router.ledger_moves import (
     perform,
     stamp,
 )
-from router.ledger_schema import SCHEMA, request_view
+from router.ledger_schema import SCHEMA, migrate, request_view
 from router.rank import LenderStats
 from router.track import StateTable, load_states
 
@@ -84,6 +85,7 @@ class Ledger:
         self.deadline_for = deadline_for
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
+        migrate(self._connection())
 
     @property
     def _moves(self) -> MoveContext:
@@ -132,8 +134,11 @@ class Ledger:
         service: str = "copy",
         request_id: str | None = None,
         now: datetime | None = None,
+        by: Actor | None = None,
     ) -> dict[str, Any]:
-        """Record a new request with its decision; a lend decision goes to its first lender."""
+        """Record a new request with its decision; a lend decision goes to its first lender.
+
+        ``by`` is who asked (see :mod:`router.actors`)."""
         now = now or self.clock()
         request_id = request_id or uuid.uuid4().hex
         kind = decision.get("kind", "none")
@@ -175,7 +180,16 @@ class Ledger:
             reason = " ".join(decision.get("explanation", []))
             created_state = "" if kind == "lend" else state
             append_event(
-                conn, request_id, now, "created", "borrower", borrower, "", created_state, reason
+                conn,
+                request_id,
+                now,
+                "created",
+                "borrower",
+                borrower,
+                "",
+                created_state,
+                reason,
+                by=by,
             )
             if kind == "lend":
                 ask_next(self._moves, conn, request_id, now, "")
@@ -230,9 +244,14 @@ class Ledger:
         to_library: str = "",
         system: bool = False,
         now: datetime | None = None,
+        by: Actor | None = None,
     ) -> dict[str, Any]:
-        """Apply one event in one transaction; a repeated ``message_id`` changes nothing."""
+        """Apply one event in one transaction; a repeated ``message_id`` changes nothing.
+
+        ``by`` is who acted (the scheduler, ``system=True``, is :data:`~router.actors.SYSTEM`)."""
         now = now or self.clock()
+        if by is None and system:
+            by = SYSTEM
         with self._write() as conn:
             row = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
             if row is None:
@@ -268,6 +287,7 @@ class Ledger:
                 reason,
                 message_id,
                 lender=row["lender"],
+                by=by,
             )
             target = perform(self._moves, conn, row, transition, event, now, reason, to_library)
             conn.execute("UPDATE events SET to_state = ? WHERE seq = ?", (target, seq))
@@ -283,12 +303,15 @@ class Ledger:
         actor: str = "system",
         message_id: str | None = None,
         now: datetime | None = None,
+        by: Actor | None = None,
     ) -> bool:
         """Record an event that changes no state (a message sent, failed, acknowledged).
 
+        ``by`` defaults to :data:`~router.actors.SYSTEM` when the role is ``system``.
         Returns False when ``message_id`` was already recorded for this request.
         """
         now = now or self.clock()
+        by = by or (SYSTEM if actor == "system" else None)
         with self._write() as conn:
             row = conn.execute(
                 "SELECT state, lender FROM requests WHERE id = ?", (request_id,)
@@ -296,13 +319,16 @@ class Ledger:
             if row is None:
                 raise RequestNotFound(f"no request {request_id!r}")
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO events (request_id, at, type, actor, library, from_state,"
-                " to_state, lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO events (request_id, at, type, actor, by_kind, by_name,"
+                " library, from_state, to_state, lender, reason, message_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     request_id,
                     stamp(now),
                     kind,
                     actor,
+                    by.kind if by else "",
+                    by.name if by else "",
                     library or "system",
                     row["state"],
                     row["state"],

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mappings.errors import RoutingError
+from router.actors import SYSTEM, Actor
 from router.track import StateTable
 
 __all__ = [
@@ -195,6 +196,7 @@ def ask_next(
         target,
         f"asked lender {nxt['position']} of the rota; answer due by {deadline}",
         lender=nxt["library"],
+        by=SYSTEM,
     )
     return target
 
@@ -225,16 +227,19 @@ def append_event(
     message_id: str | None = None,
     *,
     lender: str | None = None,
+    by: Actor | None = None,
 ) -> int:
-    """Append one event; returns its sequence number."""
+    """Append one event (``actor`` is the role; ``by`` who acted); returns its number."""
     cursor = conn.execute(
-        "INSERT INTO events (request_id, at, type, actor, library, from_state, to_state,"
-        " lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO events (request_id, at, type, actor, by_kind, by_name, library,"
+        " from_state, to_state, lender, reason, message_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             request_id,
             stamp(now),
             kind,
             actor,
+            by.kind if by else "",
+            by.name if by else "",
             library,
             from_state,
             to_state,

@@ -1,4 +1,10 @@
-"""The ledger's sqlite3 tables, and how a stored request is turned into JSON-ready data."""
+"""The ledger's sqlite3 tables, their migrations, and how a stored request is turned into
+JSON-ready data.
+
+:func:`migrate` brings a database made by an older version up to :data:`SCHEMA` (columns
+added when missing, in one ``BEGIN IMMEDIATE`` transaction so two processes opening the
+same old file do not both add them).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
-__all__ = ["SCHEMA", "request_view"]
+__all__ = ["SCHEMA", "migrate", "request_view"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -53,7 +59,9 @@ CREATE TABLE IF NOT EXISTS events (
     request_id TEXT NOT NULL REFERENCES requests (id),
     at TEXT NOT NULL,
     type TEXT NOT NULL,
-    actor TEXT NOT NULL,                    -- lender / borrower / staff / system
+    actor TEXT NOT NULL,                    -- role: lender / borrower / staff / system
+    by_kind TEXT NOT NULL DEFAULT '',       -- who acted: staff / api_key / iso18626 / ...
+    by_name TEXT NOT NULL DEFAULT '',       -- username / key id / agency id / system / patron
     library TEXT NOT NULL DEFAULT '',
     from_state TEXT NOT NULL DEFAULT '',
     to_state TEXT NOT NULL DEFAULT '',
@@ -64,6 +72,39 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_request ON events (request_id, seq);
 """
+
+
+#: (table, column, declaration) added since the first release; older files gain them.
+_ADDED_COLUMNS = (
+    ("events", "by_kind", "TEXT NOT NULL DEFAULT ''"),
+    ("events", "by_name", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Add the columns an older ledger lacks; returns ``table.column`` of each one added.
+
+    Events written before actors were recorded keep an empty actor, except the
+    scheduler's own (role ``system``), which are marked ``system``.
+    """
+    added: list[str] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column, declaration in _ADDED_COLUMNS:
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                added.append(f"{table}.{column}")
+        if "events.by_kind" in added:
+            conn.execute(
+                "UPDATE events SET by_kind = 'system', by_name = 'system'"
+                " WHERE actor = 'system' AND by_kind = ''"
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return added
 
 
 def request_view(
@@ -103,6 +144,7 @@ def request_view(
                 "at": e["at"],
                 "type": e["type"],
                 "actor": e["actor"],
+                "by": {"kind": e["by_kind"], "name": e["by_name"]},
                 "library": e["library"],
                 "from": e["from_state"],
                 "to": e["to_state"],

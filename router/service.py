@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import requests
 
 from mappings.schema import Citation, Decision, Needs
+from router.actors import PATRON, Actor
 from router.api_keys import ApiKeys
 from router.business_days import add_business_days
 from router.candidates import RoutingContext
@@ -121,6 +122,9 @@ class Router:
         self.ledger = ledger
         self.api_keys = ApiKeys(ledger)
         self.outbox = Outbox(self, http)
+        #: who is acting now when a caller names nobody (the web app's signed-in staff
+        #: member; set by :func:`router.api.init_app`). None: nobody known.
+        self.actor_source: Callable[[], Actor | None] = lambda: None
 
     # -- the routing context -----------------------------------------------------------
 
@@ -185,11 +189,17 @@ class Router:
         return decide(item, borrower, needs, ctx, today=today or self.today())
 
     def submit(
-        self, borrower: str, item: Item, needs: Needs, request: dict[str, Any]
+        self,
+        borrower: str,
+        item: Item,
+        needs: Needs,
+        request: dict[str, Any],
+        *,
+        by: Actor | None = None,
     ) -> dict[str, Any]:
         """Decide and record a request; a lend decision is sent to its first lender."""
         decision = self.decide(item, borrower, needs)
-        return self.record(borrower, request, decision_json(decision), needs.service)
+        return self.record(borrower, request, decision_json(decision), needs.service, by=by)
 
     def record(
         self,
@@ -198,23 +208,33 @@ class Router:
         decision: dict[str, Any],
         service: str,
         request_id: str | None = None,
+        *,
+        by: Actor | None = None,
     ) -> dict[str, Any]:
         """Store a decided request (see :meth:`router.ledger.Ledger.create`), then tell
-        the lender when it speaks ISO 18626 (:mod:`router.iso18626_outbox`)."""
+        the lender when it speaks ISO 18626 (:mod:`router.iso18626_outbox`).
+
+        ``by``: who asked; by default the signed-in staff member, else a patron."""
         stored = self.ledger.create(
             borrower=borrower,
             request=request,
             decision=decision,
             service=service,
             request_id=request_id,
+            by=by or self.actor_source() or PATRON,
         )
         self.refresh_stats()
         return self.outbox.after_change(stored)
 
-    def event(self, request_id: str, event: str, **details: Any) -> dict[str, Any]:
+    def event(
+        self, request_id: str, event: str, *, by: Actor | None = None, **details: Any
+    ) -> dict[str, Any]:
         """Apply one event (see :meth:`router.ledger.Ledger.apply`), then send the ISO
-        18626 messages it calls for."""
-        result = self.ledger.apply(request_id, event, **details)
+        18626 messages it calls for. ``by``: who acted; by default the signed-in staff
+        member (the scheduler's events are the system's)."""
+        if by is None and not details.get("system"):
+            by = self.actor_source()
+        result = self.ledger.apply(request_id, event, by=by, **details)
         self.refresh_stats()
         if result.get("duplicate"):
             return result

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from resolver import web as resolver_web
 from router import api as router_api
 from router import iso18626_web
+from router.actors import Actor
 from search_app import admin as admin_pages
 from search_app import (
     api,
@@ -69,7 +70,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _request_actor() -> list[str] | None:
-    """The libraries the signed-in staff member acts for (the router API's hook)."""
+def _request_actor() -> Actor | None:
+    """The signed-in staff member: username and the libraries they act for (the
+    router's hook, :data:`router.api_auth.REQUEST_ACTOR`)."""
     account = current_user()
-    return allowed_libraries(account) if account is not None else None
+    if account is None:
+        return None
+    return Actor.staff(account.username, allowed_libraries(account))

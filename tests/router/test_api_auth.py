@@ -269,3 +269,73 @@ def test_api_key_cli_creates_lists_and_revokes(tmp_path, monkeypatch):
     assert router.api_keys.verify(key) is None
     unknown = runner.invoke(main, ["router", "api-key", "create", "999999"])
     assert unknown.exit_code == 2 and "neither a member" in unknown.output
+
+
+# -- who acted (issue 6: every event records who) ------------------------------------------
+
+
+def _by(stored: dict, kind: str) -> dict:
+    return next(e for e in reversed(stored["events"]) if e["type"] == kind)["by"]
+
+
+def test_an_anonymous_request_is_the_patrons_and_the_send_the_systems(created):
+    assert _by(created, "created") == {"kind": "patron", "name": "patron"}
+    assert _by(created, "sent") == {"kind": "system", "name": "system"}
+
+
+def test_an_event_sent_with_a_key_records_the_key_id_never_the_secret(client, router, created):
+    key = router.api_keys.create(LENDER)
+    assert refuse(client, created["id"], headers=bearer(key)).status_code == 200
+    key_id = key.split("_")[1]
+    stored = router.ledger.get(created["id"])
+    assert _by(stored, "refused") == {"kind": "api_key", "name": key_id}
+    assert key.split("_", 2)[2] not in str(stored)
+
+
+def test_a_staff_event_records_the_username(client, router, created):
+    sign_in(client, "lend")
+    assert refuse(client, created["id"]).status_code == 200
+    assert _by(router.ledger.get(created["id"]), "refused") == {"kind": "staff", "name": "lend"}
+
+
+def test_a_request_made_by_signed_in_staff_is_theirs(client):
+    sign_in(client, "boss")
+    response = client.post(
+        "/api/v1/requests",
+        json={"library": BORROWER, "record_id": "c-1", "needs": {"service": "loan"}},
+    )
+    assert response.status_code == 201
+    assert _by(response.get_json(), "created") == {"kind": "staff", "name": "boss"}
+
+
+def test_a_timeout_is_the_systems(router, created, clock):
+    clock.advance(days=30)
+    assert router.tick() == [created["id"]]
+    assert _by(router.ledger.get(created["id"]), "timeout") == {"kind": "system", "name": "system"}
+
+
+def test_staff_names_and_key_ids_are_shown_only_to_those_involved(client, router, created):
+    sign_in(client, "lend")
+    assert refuse(client, created["id"]).status_code == 200
+    outsider = client.get(
+        f"/api/v1/requests/{created['id']}",
+        headers=bearer(router.api_keys.create(OTHER)),
+    ).get_json()
+    assert outsider["redacted"] is True
+    assert _by(outsider, "refused") == {"kind": "staff", "name": ""}
+    assert _by(outsider, "sent") == {"kind": "system", "name": "system"}
+    insider = client.get(
+        f"/api/v1/requests/{created['id']}", headers=bearer(router.api_keys.create(LENDER))
+    ).get_json()
+    assert insider["redacted"] is False
+    assert _by(insider, "refused") == {"kind": "staff", "name": "lend"}
+
+
+def test_the_staff_timeline_shows_who_acted(client, router, created):
+    sign_in(client, "lend")
+    assert refuse(client, created["id"]).status_code == 200
+    page = client.get(f"/staff/lib/{LENDER}/requests/{created['id']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r'class="who">[^<]*staff lend<', html), html
+    assert re.search(r'class="who">[^<]*patron<', html)

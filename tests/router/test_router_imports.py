@@ -81,6 +81,7 @@ def test_run_history_shows_each_request_imported_or_rejected(router, external):
     stored = router.ledger.get(lines["L-1"]["request_id"])
     assert stored["borrower"] == "211030" and stored["service"] == "loan"
     assert stored["request"]["imported"] == {"profile": "LIBRIS", "external_id": "L-1"}
+    assert stored["events"][0]["by"] == {"kind": "import", "name": "LIBRIS"}
     assert lines["L-2"] == {
         "external_id": "L-2",
         "status": "rejected",
