@@ -33,6 +33,8 @@ SORT_FIELDS = {"newest": ("year", True), "oldest": ("year", False), "title": ("t
 _MAX_TIE_FETCH = 100_000
 #: Hits collected beyond the page end in the first relevance pass (ties at the page end).
 _TIE_SLACK = 40
+#: Score-tie groups larger than this are ordered by id from the id fast field.
+_TIE_SCAN_MIN = 64
 #: Aggregation name of the hit count (value count of ``id``: every document has one).
 _TOTAL = "_total"
 
@@ -188,9 +190,10 @@ class PageReader:
     ) -> tuple[list[Row], int]:
         """Score desc, then id asc, and the hit count (counted here when ``total`` is None).
 
-        Collects ``_TIE_SLACK`` hits past the page end in the same pass and reads stored
-        documents only for hits scoring at least the page's last score (ties included);
-        collects again, doubling, only while the tie group runs past what was collected.
+        Collects ``_TIE_SLACK`` hits past the page end in the same pass, again (doubling)
+        only while the score tie at the page end runs past what was collected. Stored
+        documents are read for hits scoring above the page's last score; the tie group
+        at that score goes through :meth:`_tied`.
         """
         wanted = offset + limit
         fetch = wanted + _TIE_SLACK
@@ -212,12 +215,45 @@ class PageReader:
             if hits[-1][0] < hits[min(wanted, len(hits)) - 1][0]:
                 break
             fetch = min(fetch * 2, total)
-        if len(hits) > wanted:
+        if len(hits) <= wanted:
+            rows = self._rows(hits)
+        else:
             floor = hits[wanted - 1][0]
-            hits = [hit for hit in hits if hit[0] >= floor]
-        rows = self._rows(hits)
+            rows = self._rows([hit for hit in hits if hit[0] > floor])
+            tied = [hit for hit in hits if hit[0] == floor]
+            rows += self._tied(query, tied, wanted - len(rows), total)
         rows.sort(key=lambda row: (-row.key, row.id))
         return rows[offset:wanted], total
+
+    def _tied(
+        self, query: Query, tied: list[tuple[Any, tantivy.DocAddress]], need: int, total: int
+    ) -> list[Row]:
+        """The ``need`` smallest ids of a group of hits with the same score.
+
+        A small group is read from the store. A large one (an author's name, a common
+        word in short titles) is matched against the query's hits in id order instead:
+        the id fast field gives ids without reading stored documents, then only the
+        ``need`` chosen documents are read.
+        """
+        if len(tied) <= max(_TIE_SCAN_MIN, need):
+            return self._rows(tied)
+        score = tied[0][0]
+        members = {(address.segment_ord, address.doc) for _, address in tied}
+        chosen: list[tantivy.DocAddress] = []
+        scan = min(total, max(_TIE_SCAN_MIN, 2 * need * total // len(tied)))
+        while True:
+            result = self.searcher.search(
+                query, scan, count=False, order_by_field="id", order=Order.Asc
+            )
+            chosen = [
+                address
+                for _, address in result.hits
+                if (address.segment_ord, address.doc) in members
+            ][:need]
+            if len(chosen) >= need or scan >= total:
+                break
+            scan = min(total, scan * 4)
+        return self._rows([(score, address) for address in chosen])
 
     def by_field(
         self, query: Query, name: str, descending: bool, offset: int, limit: int
