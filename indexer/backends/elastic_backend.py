@@ -250,7 +250,8 @@ class ElasticBackend(SearchBackend):
                 raise BackendError(too_many_failures(name, report.result.failed, max_failures))
             with self._guard(f"finishing {name}"):
                 calibrate(self.client, name, stats, {"efirst_signature": mapping_signature()})
-                self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+                live = {"refresh_interval": "1s", "translog": {"durability": "request"}}
+                self.client.indices.put_settings(index=name, settings=live)
                 self.client.indices.refresh(index=name)
                 self._switch(name, previous)
         except BaseException:
