@@ -193,6 +193,8 @@ class Library:
     partner_groups: list[str] = field(default_factory=list)
     iso18626_url: str = ""
     agency_ids: list[str] = field(default_factory=list)  # ISO 18626 "TYPE:VALUE", e.g. "ISIL:CN-1"
+    iso18626_allow: list[str] = field(default_factory=list)  # CIDRs its ISO 18626 peer posts from
+    iso18626_key_env: str = ""  # env variable holding our API key at its ISO 18626 endpoint
     address: str = ""  # postal address (admin pages)
     badge_url: str = ""  # a badge / home-page link shown with the library (admin pages)
     ill_contact: str = ""  # ILL contact person or desk

@@ -1,8 +1,9 @@
 """Incoming ISO 18626 messages drive the router's requests; every message gets its confirmation.
 
-:func:`receive` takes the raw bytes of a message and always returns a confirmation
-(never raises): ``OK``, or ``ERROR`` with the ISO 18626 errorType and a text naming the
-problem.
+:func:`receive` takes the raw bytes of a message and the sender's credentials and always
+returns a confirmation with its HTTP status (never raises): ``OK`` (200), or ``ERROR`` with
+the ISO 18626 errorType and a text naming the problem (400; 401 / 403 when the sender
+may not speak for the agency it names, :mod:`router.iso18626_auth`).
 
 - ``request`` — a member (``requestingAgencyId``) asks for an item. Addressed to a
   member (``supplyingAgencyId``) it becomes a request with that one lender; addressed to
@@ -19,7 +20,8 @@ problem.
   ``StatusRequest``, ``Notification`` and ``ShippedForward`` are recorded.
 
 Agency ids map to member codes through :class:`router.iso18626.Agencies`. Each message
-is idempotent: its digest is the event's message id.
+is idempotent: its digest is the event's message id. Its events are recorded as acted
+by the peer (actor kind ``iso18626``, named by the sending agency id).
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 from mappings.errors import RoutingError
 from mappings.schema import Citation, Needs
+from router.actors import Actor
 from router.decision import item_from_citation
 from router.iso18626 import Agencies, Iso18626Error, Message, confirmation, read_message, sniff
+from router.iso18626_auth import PeerCredentials, PeerRefused, authenticate, sender_of
 from router.ledger import EventError, RequestNotFound
 from router.service import decision_json
 
@@ -58,8 +62,12 @@ ACTION_EVENTS = {"Cancel": "cancelled", "Received": "received", "ShippedReturn":
 _SERVICES = {"Loan": "loan", "Copy": "copy", "CopyOrLoan": "copy"}
 
 
-def receive(router: Router, data: bytes) -> bytes:
-    """The confirmation for one incoming message (``OK`` or ``ERROR``)."""
+def receive(router: Router, data: bytes, credentials: PeerCredentials | None) -> tuple[bytes, int]:
+    """The confirmation for one incoming message (``OK`` or ``ERROR``) and its HTTP status.
+
+    ``credentials`` are checked against the agency the message speaks for; None only
+    for an in-process caller that has vouched for the sender itself.
+    """
     try:
         message = read_message(data)
     except Iso18626Error as exc:
@@ -70,11 +78,18 @@ def receive(router: Router, data: bytes) -> bytes:
             requesting=requesting,
             requesting_request_id=request_id,
             error=(exc.error_type, str(exc)),
-        )
+        ), 400
     echo = message.fields.get("reason_for_message") or message.fields.get("action") or ""
+    status = 200
     try:
-        _HANDLERS[message.kind](router, message)
+        if credentials is None:
+            by = Actor(name=str(sender_of(message)[1]), kind="iso18626")
+        else:
+            by = authenticate(router, message, credentials)
+        _HANDLERS[message.kind](router, message, by)
         error = None
+    except PeerRefused as exc:
+        error, status = ("UnrecognisedDataValue", str(exc)), exc.status
     except Iso18626Error as exc:
         error = (exc.error_type, str(exc))
     except (EventError, RequestNotFound) as exc:
@@ -84,7 +99,7 @@ def receive(router: Router, data: bytes) -> bytes:
     except Exception:  # noqa: BLE001 - the peer gets an answer, the log gets the details
         log.exception("ISO 18626 %s from %s failed", message.kind, message.requesting)
         error = ("UnrecognisedDataValue", "internal error while processing; please retry later")
-    return confirmation(
+    body = confirmation(
         message.kind,
         supplying=message.supplying,
         requesting=message.requesting,
@@ -92,6 +107,7 @@ def receive(router: Router, data: bytes) -> bytes:
         error=error,
         echo=echo,
     )
+    return body, 400 if error and status == 200 else status
 
 
 def _agencies(router: Router) -> Agencies:
@@ -104,7 +120,7 @@ def request_id_for(message: Message) -> str:
     return "iso-" + hashlib.sha256(seed).hexdigest()[:28]
 
 
-def _on_request(router: Router, message: Message) -> None:
+def _on_request(router: Router, message: Message, by: Actor) -> None:
     agencies = _agencies(router)
     borrower = agencies.member(message.requesting)
     if borrower is None:
@@ -160,7 +176,9 @@ def _on_request(router: Router, message: Message) -> None:
         )
         decision = decision_json(router.decide(item, borrower, needs))
     try:
-        router.record(borrower, stored_request, decision, needs.service, request_id=request_id)
+        router.record(
+            borrower, stored_request, decision, needs.service, request_id=request_id, by=by
+        )
     except sqlite3.IntegrityError:
         return  # the same request arrived twice at once: the other one recorded it
 
@@ -209,7 +227,7 @@ def _directed(supplier: str, router: Router) -> dict[str, Any]:
     }
 
 
-def _on_supplying(router: Router, message: Message) -> None:
+def _on_supplying(router: Router, message: Message, by: Actor) -> None:
     library = _agencies(router).member(message.supplying)
     if library is None:
         raise Iso18626Error(
@@ -230,7 +248,7 @@ def _on_supplying(router: Router, message: Message) -> None:
     event = STATUS_EVENTS.get(status)
     target_now = request["state"] == {"shipped": "Loaned"}.get(event or "", status)
     if event is None or why in ("RenewResponse", "CancelResponse") or target_now:
-        _note(router, request["id"], library, message, f"{why}: status {status}. {reason}")
+        _note(router, request["id"], library, message, f"{why}: status {status}. {reason}", by)
         return
     router.event(
         request["id"],
@@ -238,10 +256,11 @@ def _on_supplying(router: Router, message: Message) -> None:
         library=library,
         reason=reason or f"ISO 18626 {why}: {status}",
         message_id=f"iso18626:{message.digest}",
+        by=by,
     )
 
 
-def _on_requesting(router: Router, message: Message) -> None:
+def _on_requesting(router: Router, message: Message, by: Actor) -> None:
     library = _agencies(router).member(message.requesting)
     if library is None:
         raise Iso18626Error(
@@ -255,7 +274,7 @@ def _on_requesting(router: Router, message: Message) -> None:
     action, note = message.fields["action"], message.fields["note"]
     event = ACTION_EVENTS.get(action)
     if event is None:
-        _note(router, request["id"], library, message, f"{action}. {note}".strip())
+        _note(router, request["id"], library, message, f"{action}. {note}".strip(), by)
         return
     router.event(
         request["id"],
@@ -263,6 +282,7 @@ def _on_requesting(router: Router, message: Message) -> None:
         library=library,
         reason=note or f"ISO 18626 {action}",
         message_id=f"iso18626:{message.digest}",
+        by=by,
     )
 
 
@@ -275,7 +295,9 @@ def _find(router: Router, request_id: str, field: str) -> dict[str, Any]:
         ) from None
 
 
-def _note(router: Router, request_id: str, library: str, message: Message, text: str) -> None:
+def _note(
+    router: Router, request_id: str, library: str, message: Message, text: str, by: Actor
+) -> None:
     router.ledger.note(
         request_id,
         f"iso18626_{message.kind}",
@@ -283,6 +305,7 @@ def _note(router: Router, request_id: str, library: str, message: Message, text:
         actor="lender" if message.kind == "supplyingAgencyMessage" else "borrower",
         reason=text.strip(),
         message_id=f"iso18626:{message.digest}",
+        by=by,
     )
 
 

@@ -18,8 +18,11 @@ Each message is first written to the ``iso18626_outbox`` table (unique key, so a
 seen twice queues one message), then POSTed with explicit timeouts. The answer must be
 a confirmation: ``OK`` marks the message sent; ``ERROR`` marks it rejected (kept, with
 the peer's errorType and text); no answer, an HTTP error or a malformed answer leaves it
-pending with a growing back-off, and ``efirst router tick`` retries it. Every outcome is
-also an event on the request's timeline. Nothing is dropped.
+pending with a growing back-off, and ``efirst router tick`` retries it — so does a
+401 / 403 (the peer refused our credentials: once the key is fixed, the next tick
+delivers). Messages carry our API key for the peer when its ``iso18626_key_env`` is set
+(:func:`router.iso18626_auth.outbound_headers`). Every outcome is also an event on the
+request's timeline. Nothing is dropped.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from router.iso18626 import (
     requesting_message,
     supplying_message,
 )
+from router.iso18626_auth import outbound_headers
 from router.ledger import _stamp
 
 if TYPE_CHECKING:
@@ -261,13 +265,15 @@ class Outbox:
             answer = self.session.post(
                 row["url"],
                 data=row["body"],
-                headers={"Content-Type": "application/xml; charset=utf-8"},
+                headers=outbound_headers(self.router.members_file.members.get(row["library"])),
                 timeout=self.timeout,
             )
             kind, status, error = read_confirmation(answer.content)
         except (requests.RequestException, Iso18626Error) as exc:
             where = f"HTTP {answer.status_code}: " if answer is not None else ""
             return self._failed(row, now, attempts, f"{where}{exc}")
+        if answer.status_code in (401, 403):  # our key: fixable, so kept and retried
+            return self._failed(row, now, attempts, f"HTTP {answer.status_code}: {error}")
         if status == "OK":
             self._finish(row, now, attempts, "sent", "")
             self._note(row, "iso18626_sent", f"{row['kind']} confirmed by {row['library']}")

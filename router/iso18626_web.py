@@ -4,7 +4,10 @@ The body is one ISO 18626 message (``request``, ``supplyingAgencyMessage`` or
 ``requestingAgencyMessage``); the answer is always its confirmation as
 ``application/xml`` (see :func:`router.iso18626_inbound.receive`): HTTP 200 with
 ``messageStatus`` ``OK``, or HTTP 400 with ``ERROR`` and ``errorData`` naming the
-problem. Nothing in a message can make the endpoint answer 500.
+problem; 401 / 403 (still an ERROR confirmation) when the sender does not prove it is
+the member it speaks for — an API key of that member (``Authorization: Bearer``) or an
+address in its ``iso18626_allow`` (:mod:`router.iso18626_auth`). Nothing in a message
+can make the endpoint answer 500.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from flask import Blueprint, Response, request
 
 from router.api import get_router
 from router.iso18626 import MAX_BYTES, confirmation
+from router.iso18626_auth import PeerCredentials
 from router.iso18626_inbound import receive
 
 __all__ = ["bp"]
@@ -31,7 +35,13 @@ def iso18626() -> Response:
             requesting=None,
             error=("BadlyFormedMessage", f"message larger than {MAX_BYTES} bytes"),
         )
+        status = 400
     else:
-        body = receive(get_router(), request.get_data(cache=False))
-    status = 400 if b"<messageStatus>ERROR</messageStatus>" in body else 200
-    return Response(body, status=status, mimetype="application/xml", content_type=_XML)
+        credentials = PeerCredentials(
+            request.headers.get("Authorization", ""), request.remote_addr or ""
+        )
+        body, status = receive(get_router(), request.get_data(cache=False), credentials)
+    response = Response(body, status=status, mimetype="application/xml", content_type=_XML)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="efirst ISO 18626"'
+    return response

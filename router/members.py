@@ -20,6 +20,8 @@ A TOML file an administrator edits (the admin pages write the same file)::
     partner_groups = ["beijing"]
     iso18626_url = "https://ill.example.edu/iso18626"  # speaks ISO 18626 (optional)
     agency_ids = ["ISIL:CN-100871"]               # ISO 18626 agency ids (optional)
+    iso18626_allow = ["162.105.10.0/24"]          # it may POST /iso18626 from here, keyless
+    iso18626_key_env = "EFIRST_ISO_KEY_211010"    # env variable: our API key at its endpoint
     [members.policy]
     formats = ["book", "article"]  loans = true  copies = true
     fees = { article = 10.0, book = 30.0 }      # per format, in the consortium's currency
@@ -38,6 +40,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import threading
 import time
 import tomllib
@@ -75,11 +78,13 @@ SAMPLE_MEMBERS = Path(__file__).parent / "sample" / "members.toml"
 _LIBRARY_KEYS = {f.name for f in fields(Library)} - {"policy"}
 _POLICY_KEYS = {f.name for f in fields(LendingPolicy)}
 _REQUIRED = ("code", "name_zh", "name_en")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LIST_OF_STR = {
     "ip_ranges",
     "embed_domains",
     "partner_groups",
     "agency_ids",
+    "iso18626_allow",
     "formats",
     "payment_methods",
     "delivery_methods",
@@ -238,11 +243,20 @@ def _check_values(entry: dict[str, Any], policy: dict[str, Any]) -> Iterator[str
     yield from _check_location(entry)
     if entry.get("role", "member") not in ROLES:
         yield f"role: {entry.get('role')!r} is not one of {', '.join(ROLES)}"
-    for cidr in entry.get("ip_ranges", []) if _is_str_list(entry.get("ip_ranges", [])) else []:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            yield f"ip_ranges: {cidr!r} is not an IP address or network"
+    for key in ("ip_ranges", "iso18626_allow"):
+        for cidr in _str_items(entry.get(key, [])):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                yield f"{key}: {cidr!r} is not an IP address or network"
+    key_env = entry.get("iso18626_key_env", "")
+    if isinstance(key_env, str) and key_env.startswith("efk_"):
+        yield "iso18626_key_env: this is an API key; put it in an environment variable, name that"
+    elif not isinstance(key_env, str) or (key_env and not _ENV_NAME.fullmatch(key_env)):
+        yield (
+            f"iso18626_key_env: {key_env!r} is not an environment variable name"
+            " (letters, digits and _; the key itself never goes in this file)"
+        )
     yield from _check_policy(policy)
 
 

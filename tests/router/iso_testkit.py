@@ -41,15 +41,27 @@ AGENCIES = {
 }
 
 
-def write_members(path: Path, urls: dict[str, str] | None = None) -> Path:
-    """The sample consortium with agency ids (and ISO 18626 endpoints) for some members."""
+def write_members(
+    path: Path,
+    urls: dict[str, str] | None = None,
+    *,
+    allow: list[str] | None = None,
+    key_env: dict[str, str] | None = None,
+) -> Path:
+    """The sample consortium with agency ids (and ISO 18626 endpoints) for some members;
+    ``allow``: the ``iso18626_allow`` networks of every member with agency ids;
+    ``key_env``: member code -> ``iso18626_key_env``."""
     text = SAMPLE_MEMBERS.read_text(encoding="utf-8")
-    for code in {**AGENCIES, **(urls or {})}:
+    for code in {**AGENCIES, **(urls or {}), **(key_env or {})}:
         extra = ""
         if code in AGENCIES:
             extra += f"agency_ids = {AGENCIES[code]!r}\n".replace("'", '"')
+            if allow:
+                extra += f"iso18626_allow = {allow!r}\n".replace("'", '"')
         if urls and code in urls:
             extra += f'iso18626_url = "{urls[code]}"\n'
+        if key_env and code in key_env:
+            extra += f'iso18626_key_env = "{key_env[code]}"\n'
         text, count = re.subn(rf'^code = "{code}"\n', f'code = "{code}"\n{extra}', text, flags=re.M)
         assert count == 1, code
     path.write_text(text, encoding="utf-8")

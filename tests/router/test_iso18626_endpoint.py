@@ -11,7 +11,10 @@ from router.iso18626_inbound import request_id_for
 
 @pytest.fixture
 def router(tmp_path, clock):
-    return make_router(tmp_path, write_members(tmp_path / "members.toml"), clock)
+    # The test client posts from 127.0.0.1: allowed for the sample messages' agencies
+    # (keys and refusals: test_iso18626_auth.py).
+    members = write_members(tmp_path / "members.toml", allow=["127.0.0.1/32"])
+    return make_router(tmp_path, members, clock)
 
 
 @pytest.fixture

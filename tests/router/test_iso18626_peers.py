@@ -2,7 +2,9 @@
 
 Router A serves the borrowing library 211010; router B (a second app instance with its
 own ledger) serves the lender 211030. Both read the same members file, which gives each
-of them an ``iso18626_url``.
+of them an ``iso18626_url``. Each router holds an API key for the other's library and
+sends it (``iso18626_key_env``): A's key at B is in ``EFIRST_ISO_KEY_211030``, B's at A
+in ``EFIRST_ISO_KEY_211010``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from router_testkit import FakeClock
 from router.iso18626 import read_message
 from router.iso18626_inbound import request_id_for
 
+KEY_ENV = {"211010": "EFIRST_ISO_KEY_211010", "211030": "EFIRST_ISO_KEY_211030"}
+
 
 @pytest.fixture
-def peers(tmp_path):
+def peers(tmp_path, monkeypatch):
     port_a, port_b = free_port(), free_port()
     members = write_members(
         tmp_path / "members.toml",
@@ -24,12 +28,15 @@ def peers(tmp_path):
             "211010": f"http://127.0.0.1:{port_a}/iso18626",
             "211030": f"http://127.0.0.1:{port_b}/iso18626",
         },
+        key_env=KEY_ENV,
     )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     clock = FakeClock()
     a = make_router(tmp_path / "a", members, clock)
     b = make_router(tmp_path / "b", members, clock)
+    monkeypatch.setenv(KEY_ENV["211030"], b.api_keys.create("211010", "peer A"))
+    monkeypatch.setenv(KEY_ENV["211010"], a.api_keys.create("211030", "peer B"))
     return {"a": a, "b": b, "port_a": port_a, "port_b": port_b, "clock": clock}
 
 
@@ -80,6 +87,15 @@ def test_request_goes_to_the_lender_and_its_answers_come_back(peers):
     moves = [(e["type"], e["actor"], e["library"], e["to"]) for e in at_a["events"]]
     assert ("will_supply", "lender", "211030", "WillSupply") in moves
     assert ("shipped", "lender", "211030", "Loaned") in moves
+    # who acted: at A the lender's answers came from its ISO 18626 peer; at B, the
+    # request from A's peer and the answers from B's API key.
+    by_a = {e["type"]: e["by"] for e in at_a["events"]}
+    assert by_a["will_supply"] == {"kind": "iso18626", "name": "ISIL:OCLC-BCDEF"}
+    assert by_a["created"] == {"kind": "patron", "name": "patron"}
+    assert by_a["sent"] == {"kind": "system", "name": "system"}
+    by_b = {e["type"]: e["by"] for e in b.ledger.get(at_b["id"])["events"]}
+    assert by_b["created"] == {"kind": "iso18626", "name": "ISIL:OCLC-ABCDE"}
+    assert by_b["will_supply"]["kind"] == "api_key" and by_b["will_supply"]["name"]
     statuses = [m["status"] for m in b.outbox.messages(at_b["id"])]
     assert statuses == ["sent", "sent"]
 
@@ -211,3 +227,19 @@ def test_a_cancel_for_a_lender_without_iso18626_sends_nothing(peers):
     a.members_file.members["211030"].iso18626_url = ""  # now the lender does not speak it
     assert _borrower_event(a, created["id"], "cancelled").status_code == 200
     assert [m["kind"] for m in a.outbox.messages(created["id"])] == ["request"]
+
+
+def test_without_our_key_the_lender_refuses_and_the_message_waits_for_it(peers, monkeypatch):
+    a, b, clock = peers["a"], peers["b"], peers["clock"]
+    monkeypatch.delenv(KEY_ENV["211030"])
+    key = b.api_keys.create("211010", "peer A, set late")
+    with serve(make_app(b), peers["port_b"]):
+        created = borrow(a)
+        (row,) = a.outbox.pending(created["id"])
+        assert "HTTP 401" in row["last_error"] and "no credentials" in row["last_error"]
+        assert b.ledger.list_requests() == []
+        monkeypatch.setenv(KEY_ENV["211030"], key)
+        clock.advance(minutes=2)
+        a.tick()
+    assert a.outbox.messages(created["id"])[0]["status"] == "sent"
+    assert len(b.ledger.list_requests()) == 1
