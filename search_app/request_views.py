@@ -241,10 +241,8 @@ def submit(router: Router, form: RequestForm) -> dict[str, Any]:
 @bp.get("/request/<request_id>")
 def status(request_id: str) -> Response:
     """The patron's view of one request (needs the request's token)."""
-    if (
-        len(request_id) > 64
-        or patron_store().check(request_id, request.args.get("token", "")) is None
-    ):
+    token = request.args.get("token", "")
+    if len(request_id) > 64 or patron_store().check(request_id, token) is None:
         abort(404)
     router = get_router()
     try:
@@ -263,6 +261,7 @@ def status(request_id: str) -> Response:
         state_text=STATE_TEXT.get(stored["state"], stored["state"]),
         sentence=describe(stored["decision"], router.members_file.consortium.currency),
         library=current_library(),
+        token=token,
     )
     response = make_response(page)
     # The token is in the URL: keep it out of Referer headers and shared caches.

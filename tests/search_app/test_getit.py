@@ -58,6 +58,13 @@ def test_nobody_holds_it(client: FlaskClient) -> None:
     box = _box(client, "c-none")
     assert _kind(box) == "none"
     assert "No member library can supply it at present." in box
+    assert 'href="/suggest?record=c-none"' in box  # recommend it to the librarian
+
+
+def test_embedded_request_link_leaves_the_frame(client: FlaskClient) -> None:
+    response = client.get(f"/record/c-request?embed={PKU}&lang=en")
+    match = re.search(r'<a [^>]*id="request-delivery"[^>]*>', response.get_data(as_text=True))
+    assert match and 'target="_blank"' in match.group(0)
 
 
 def test_the_same_record_differs_by_library(client: FlaskClient) -> None:

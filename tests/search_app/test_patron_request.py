@@ -293,3 +293,18 @@ def _count(client: FlaskClient) -> int:
 def _name(client: FlaskClient, code: str) -> str:
     with client.application.app_context():
         return get_router().members_file.members[code].name_en
+
+
+def test_unfilled_request_offers_a_purchase_suggestion(client: FlaskClient) -> None:
+    """Nobody holds it: the request ends Unfilled and the patron may suggest buying it."""
+    data = _form(client, record_id="", genre="book", title="A book no member holds")
+    response = client.post("/request?lang=en", data=data)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    request_id = location.path.rsplit("/", 1)[1]
+    page = client.get(f"{location.path}?{location.query}").get_data(as_text=True)
+    text = " ".join(html.unescape(page).split())
+    assert 'data-state="Unfilled"' in page
+    assert "No member library can supply it at present." in text
+    token = location.query.split("token=", 1)[1]
+    assert f'href="/suggest?request={request_id}&amp;token={token}"' in page
