@@ -94,7 +94,7 @@ class RequestForm(FlaskForm):
     max_cost = DecimalField(
         _l("Most you will pay"),
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=100000)],
+        validators=[Optional()],
     )
     needed_by = DateField(_l("Needed by"), validators=[Optional()])
     electronic_ok = BooleanField(_l("An electronic copy is fine"), default=True)
@@ -105,6 +105,10 @@ class RequestForm(FlaskForm):
         validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
     )
     library = SelectField(_l("Your library"), choices=[], validate_choice=False)
+
+    def validate_max_cost(self, field: DecimalField) -> None:
+        if field.data is not None:  # not when the text was no number at all
+            NumberRange(min=0, max=100000)(self, field)
 
     def validate_needed_by(self, field: DateField) -> None:
         if field.data is not None and field.data < date.today():

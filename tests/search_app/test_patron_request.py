@@ -219,7 +219,7 @@ def test_bad_input_names_the_field(
     page = response.get_data(as_text=True)
     errors = _errors(page)
     assert set(errors) == {field}
-    assert message in errors[field]
+    assert errors[field] == message
     assert f'href="#{field}"' in page  # the summary links to the field
     assert _value(page, "name") == ("" if field == "name" else "Wang Fang")
     assert _count(client) == before
