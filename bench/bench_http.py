@@ -10,6 +10,9 @@ index, and drives it from ``--clients`` concurrent keep-alive clients (threads) 
   count), and
 * ``api``: ``GET /api/v1/search?q=...`` (JSON with facets).
 
+With ``--cold``, each target first gets every query once, split over the clients (all
+cache misses, reported as ``<target>_cold``), before the steady-state run.
+
 Runs are bounded (duration and ``--max-requests``) and loopback-only. The clients share
 the 2 cores with gunicorn, so the numbers are a lower bound. Goal on this machine: at
 least 300 searches/s and p95 <= 100 ms with 16 clients, HTML and JSON alike. Results are
