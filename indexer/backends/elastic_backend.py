@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds the boost factors of the live index are cached.
 FACTORS_TTL = 10.0
+#: Seconds :attr:`ElasticBackend.generation` is cached (other processes' writes).
+GENERATION_TTL = 1.0
 
 
 @dataclass(slots=True)
@@ -93,6 +95,7 @@ class ElasticBackend(SearchBackend):
         )
         self._ready = False
         self._factor_cache: tuple[float, dict[str, float]] | None = None
+        self._generation: tuple[float, str] | None = None
 
     def _guard(self, action: str) -> contextlib.AbstractContextManager[None]:
         return translate_errors(self.url, action)
@@ -226,6 +229,7 @@ class ElasticBackend(SearchBackend):
         self._prepare()
         with self._guard("refreshing the index"):
             self.client.indices.refresh(index=self.alias)
+        self._generation = None
 
     def clear(self) -> None:
         """Swap in a new empty index (the reindex module's delete-by-query is optional)."""
@@ -262,7 +266,7 @@ class ElasticBackend(SearchBackend):
             for old in previous:
                 self.client.indices.delete(index=old)
         self._ready = True
-        self._factor_cache = None
+        self._factor_cache = self._generation = None
         return report
 
     def _factors(self) -> dict[str, float]:
@@ -323,7 +327,14 @@ class ElasticBackend(SearchBackend):
 
     @property
     def generation(self) -> str:
-        """Index version and refresh counter: changes when searchable content changes."""
+        """Index version and refresh counter: changes when searchable content changes.
+
+        Read at most once per :data:`GENERATION_TTL` seconds (every portal search asks);
+        this process's own refreshes and rebuilds are seen at once.
+        """
+        now = time.monotonic()
+        if self._generation is not None and now - self._generation[0] < GENERATION_TTL:
+            return self._generation[1]
         self._prepare()
         with self._guard("reading index statistics"):
             stats = self.client.indices.stats(index=self.alias, metric="refresh,docs")
@@ -332,7 +343,8 @@ class ElasticBackend(SearchBackend):
             total = data["primaries"]
             refreshes = total["refresh"].get("external_total", total["refresh"]["total"])
             parts.append(f"{name}:{refreshes}:{total['docs']['count']}")
-        return "|".join(parts)
+        self._generation = (now, "|".join(parts))
+        return self._generation[1]
 
     def search(self, query: SearchQuery) -> SearchResults:
         self._prepare()
