@@ -11,9 +11,12 @@ at rebuild time so that its document counts and average field lengths equal tant
   queries (title^5 author^3 subject^2 all^1), field-scoped queries, sorts and the
   E-first boost.
 
-Tolerated difference, not exercised here: documents upserted after the last rebuild
-shift the token statistics that the calibration froze, so until the next
-``efirst reindex`` close scores may differ in their last digits and near-ties may swap.
+Tolerated difference: an index loaded by upserts (``efirst index``) is not calibrated
+(nor is a rebuilt one for documents upserted since), so Lucene's average length of the
+sparse fields (``author``, ``subject``) includes the placeholders and close scores may
+swap ranks until the next ``efirst reindex``. For such an index (last test) totals and
+facets must still be identical, and each engine's top 10 must lie within the other's
+top 20.
 """
 
 from __future__ import annotations
@@ -90,3 +93,31 @@ def test_same_e_first_order(engines):
     query = SearchQuery(text="journal", online_boost="223010", limit=40)
     tantivy, elastic = _both(engines, query)
     assert [h.id for h in tantivy.hits] == [h.id for h in elastic.hits]
+
+
+@pytest.fixture(scope="module")
+def incremental(corpus, es_url):
+    """Elasticsearch loaded the way ``efirst index`` loads it: upserts, no calibration."""
+    from indexer.backends.elastic_backend import ElasticBackend
+
+    backend = ElasticBackend(es_url, "efirst-contract-incremental")
+    backend.ensure_index()
+    for start in range(0, len(corpus), 300):
+        assert not backend.upsert(corpus[start : start + 300]).failed
+        backend.refresh()
+    yield backend
+    backend.client.indices.delete(index="efirst-contract-incremental-*")
+    backend.close()
+
+
+@pytest.mark.parametrize("text", PLAIN_QUERIES)
+def test_incrementally_built_index_agrees_within_the_tolerance(tantivy_engine, incremental, text):
+    """Uncalibrated: same totals and facets; ranks may differ only among close scores."""
+    query = SearchQuery(text=text, limit=20, facet_size=10)
+    tantivy, elastic = tantivy_engine.search(query), incremental.search(query)
+    assert tantivy.total == elastic.total
+    assert tantivy.facets == elastic.facets
+    top_t, top_e = [h.id for h in tantivy.hits], [h.id for h in elastic.hits]
+    if tantivy.total <= 20:
+        assert set(top_t) == set(top_e)
+    assert set(top_t[:10]) <= set(top_e) and set(top_e[:10]) <= set(top_t)
