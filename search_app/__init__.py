@@ -20,6 +20,7 @@ from router.actors import Actor
 from search_app import admin as admin_pages
 from search_app import (
     api,
+    api_keys_pages,
     delivery,
     embed,
     errors,
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["efirst.request_actor"] = _request_actor
     app.register_blueprint(iso18626_web.bp)
     app.register_blueprint(staff_pages.bp)
+    app.register_blueprint(api_keys_pages.bp)
     admin_pages.init_app(app)
     usage.init_app(app)
     app.register_blueprint(delivery.bp)

@@ -20,6 +20,7 @@ ARGUMENTS = {
     "section": "institution",
     "what": "logo",
     "job_id": 1,
+    "key_id": "0123456789ab",
 }
 #: what the refusal says: the staff blueprints' error page, or (patron forms built with
 #: WTForms, which re-show the form) the form's own CSRF error
