@@ -3,19 +3,16 @@ bundled sample consortium with embedding domains, and the app built on them."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_catalogue import ALLOWED_ORIGIN, PKU, THU, sample_clusters
+from portal_catalogue import ALLOWED_ORIGIN, PKU, THU, sample_clusters, sample_members
 
 from indexer.backends.tantivy_backend import TantivyBackend
 from indexer.documents import cluster_document
-from mappings.schema import Library
-from router.members import SAMPLE_MEMBERS, load_members
 from search_app import create_app
 
 
@@ -28,14 +25,6 @@ def backend() -> Iterator[TantivyBackend]:
     engine.refresh()
     yield engine
     engine.close()
-
-
-def sample_members(**embed: list[str]) -> dict[str, Library]:
-    """The bundled sample consortium; ``embed`` maps codes to their embed_domains."""
-    libraries = load_members(SAMPLE_MEMBERS)
-    for code, domains in embed.items():
-        libraries[code] = dataclasses.replace(libraries[code], embed_domains=domains)
-    return libraries
 
 
 @pytest.fixture()

@@ -7,9 +7,20 @@ and CJK so escaping and bigram search are exercised.
 
 from __future__ import annotations
 
-from mappings.schema import Cluster, Holding, Link, Record
+import dataclasses
 
-__all__ = ["ALLOWED_ORIGIN", "HOSTILE_TITLE", "PKU", "THU", "sample_clusters"]
+from mappings.schema import Cluster, Holding, Library, Link, Record
+from router.members import SAMPLE_MEMBERS, load_members
+
+__all__ = [
+    "ALLOWED_ORIGIN",
+    "FDU",
+    "HOSTILE_TITLE",
+    "PKU",
+    "THU",
+    "sample_clusters",
+    "sample_members",
+]
 
 PKU, THU, FDU = "211010", "211030", "221010"
 HOSTILE_TITLE = 'Scripts <script>alert("x")</script> & "quotes" \'</title>'
@@ -181,3 +192,15 @@ def sample_clusters() -> list[Cluster]:
 
 
 ALLOWED_ORIGIN = "https://library.pku.example"
+
+
+def sample_members(**embed: list[str]) -> dict[str, Library]:
+    """The bundled sample consortium; ``embed`` maps codes to their embed_domains.
+
+    (Here rather than in conftest.py: test modules import it by a unique module name, so
+    running several test folders together never picks another folder's conftest.)
+    """
+    libraries = load_members(SAMPLE_MEMBERS)
+    for code, domains in embed.items():
+        libraries[code] = dataclasses.replace(libraries[code], embed_domains=domains)
+    return libraries

@@ -11,8 +11,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import sample_members
-from portal_catalogue import PKU, THU
+from portal_catalogue import PKU, THU, sample_members
 from werkzeug.serving import make_server
 
 from search_app import create_app

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import sample_members
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_catalogue import FDU, PKU, THU, sample_clusters
+from portal_catalogue import FDU, PKU, THU, sample_clusters, sample_members
 
 from indexer.backends.tantivy_backend import TantivyBackend
 from indexer.documents import cluster_document
