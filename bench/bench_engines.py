@@ -195,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(backend, ElasticBackend):
                 nodes = backend.client.nodes.info()["nodes"].values()
                 result[engine]["version"] = sorted({n["version"] for n in nodes})
-                backend.client.indices.delete(index="efirst-bench-*")
+                backend.client.indices.delete(
+                    index=",".join(backend.client.indices.get(index="efirst-bench-*"))
+                )
             backend.close()
     finally:
         if node is not None:

@@ -42,6 +42,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ES_ARTIFACT",
@@ -49,6 +50,7 @@ __all__ = [
     "EsNode",
     "EsNodeError",
     "MVN_COMMAND",
+    "drop_indices",
     "node_required",
     "shared_url",
 ]
@@ -321,6 +323,14 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def drop_indices(client: Any, pattern: str) -> None:
+    """Delete the indices matching ``pattern`` by name (wildcard deletes are refused by
+    default on Elasticsearch 8, e.g. on a node given by ``EFIRST_TEST_ES_URL``)."""
+    names = list(client.indices.get(index=pattern, ignore_unavailable=True, allow_no_indices=True))
+    if names:
+        client.indices.delete(index=",".join(names))
 
 
 # -- one node per test session ---------------------------------------------------------

@@ -39,7 +39,7 @@ from indexer.backends.es_query import (
     to_hit,
 )
 from indexer.backends.es_scoring import SCORE_FACTORS, TextStats, calibrate
-from mappings.errors import BackendError
+from mappings.errors import BackendError, BackendUnavailable
 
 __all__ = ["ElasticBackend", "RebuildReport"]
 
@@ -330,14 +330,19 @@ class ElasticBackend(SearchBackend):
         """Index version and refresh counter: changes when searchable content changes.
 
         Read at most once per :data:`GENERATION_TTL` seconds (every portal search asks);
-        this process's own refreshes and rebuilds are seen at once.
+        this process's own refreshes and rebuilds are seen at once. Never raises: with
+        the node unreachable the key changes every second (nothing is reused) and the
+        search that follows reports the outage.
         """
         now = time.monotonic()
         if self._generation is not None and now - self._generation[0] < GENERATION_TTL:
             return self._generation[1]
-        self._prepare()
-        with self._guard("reading index statistics"):
-            stats = self.client.indices.stats(index=self.alias, metric="refresh,docs")
+        try:
+            self._prepare()
+            with self._guard("reading index statistics"):
+                stats = self.client.indices.stats(index=self.alias, metric="refresh,docs")
+        except BackendUnavailable:
+            return f"unavailable:{int(time.time())}"
         parts = []
         for name, data in sorted(stats["indices"].items()):
             total = data["primaries"]

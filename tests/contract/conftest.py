@@ -74,7 +74,7 @@ def elasticsearch_engine(corpus, es_url):
     report = backend.rebuild(corpus)
     assert not report.result.failed
     yield backend
-    backend.client.indices.delete(index="efirst-contract-*")
+    es_node.drop_indices(backend.client, "efirst-contract-2*")
     backend.close()
 
 

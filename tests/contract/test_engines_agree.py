@@ -21,6 +21,7 @@ top 20.
 
 from __future__ import annotations
 
+import es_node  # tests/es_node.py (on sys.path via conftest)
 import pytest
 
 from indexer.backends.base import SearchQuery
@@ -106,7 +107,7 @@ def incremental(corpus, es_url):
         assert not backend.upsert(corpus[start : start + 300]).failed
         backend.refresh()
     yield backend
-    backend.client.indices.delete(index="efirst-contract-incremental-*")
+    es_node.drop_indices(backend.client, "efirst-contract-incremental-*")
     backend.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+import es_node  # tests/es_node.py (on sys.path via conftest)
 import pytest
 from click.testing import CliRunner
 
@@ -50,7 +51,7 @@ def apps(es_url, tmp_path_factory):
     yield embedded.test_client(), elastic.test_client()
     from indexer.backends.elastic_backend import ElasticBackend
 
-    ElasticBackend(es_url, alias).client.indices.delete(index=f"{alias}-*")
+    es_node.drop_indices(ElasticBackend(es_url, alias).client, f"{alias}-*")
 
 
 @pytest.mark.parametrize("params", REQUESTS)
