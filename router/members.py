@@ -21,7 +21,7 @@ A TOML file an administrator edits (the admin pages write the same file)::
     iso18626_url = "https://ill.example.edu/iso18626"  # speaks ISO 18626 (optional)
     agency_ids = ["ISIL:CN-100871"]               # ISO 18626 agency ids (optional)
     iso18626_allow = ["162.105.10.0/24"]          # it may POST /iso18626 from here, keyless
-    iso18626_key_env = "EFIRST_ISO_KEY_211010"    # env variable: our API key at its endpoint
+    iso18626_key_env = "ISO18626_KEY_211010"      # env variable: our API key at its endpoint
     [members.policy]
     formats = ["book", "article"]  loans = true  copies = true
     fees = { article = 10.0, book = 30.0 }      # per format, in the consortium's currency

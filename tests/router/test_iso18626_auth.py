@@ -154,9 +154,9 @@ def test_the_members_file_checks_the_iso18626_settings(tmp_path, line, problem):
 
 
 def test_outbound_headers_carry_our_key_only_when_configured():
-    peer = Library("211030", "复旦", "Fudan", iso18626_key_env="EFIRST_ISO_KEY_211030")
-    env = {"EFIRST_ISO_KEY_211030": "efk_0123456789ab_" + "A" * 43}
-    assert outbound_headers(peer, env)["Authorization"] == f"Bearer {env['EFIRST_ISO_KEY_211030']}"
+    peer = Library("211030", "复旦", "Fudan", iso18626_key_env="ISO18626_KEY_211030")
+    env = {"ISO18626_KEY_211030": "efk_0123456789ab_" + "A" * 43}
+    assert outbound_headers(peer, env)["Authorization"] == f"Bearer {env['ISO18626_KEY_211030']}"
     assert "Authorization" not in outbound_headers(peer, {})
     assert "Authorization" not in outbound_headers(Library("1", "a", "b"), env)
     assert outbound_headers(None, env)["Content-Type"].startswith("application/xml")

@@ -3,8 +3,8 @@
 Router A serves the borrowing library 211010; router B (a second app instance with its
 own ledger) serves the lender 211030. Both read the same members file, which gives each
 of them an ``iso18626_url``. Each router holds an API key for the other's library and
-sends it (``iso18626_key_env``): A's key at B is in ``EFIRST_ISO_KEY_211030``, B's at A
-in ``EFIRST_ISO_KEY_211010``.
+sends it (``iso18626_key_env``): A's key at B is in ``ISO18626_KEY_211030``, B's at A
+in ``ISO18626_KEY_211010``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from router_testkit import FakeClock
 from router.iso18626 import read_message
 from router.iso18626_inbound import request_id_for
 
-KEY_ENV = {"211010": "EFIRST_ISO_KEY_211010", "211030": "EFIRST_ISO_KEY_211030"}
+KEY_ENV = {"211010": "ISO18626_KEY_211010", "211030": "ISO18626_KEY_211030"}
 
 
 @pytest.fixture
