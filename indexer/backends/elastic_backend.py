@@ -76,6 +76,7 @@ class ElasticBackend(SearchBackend):
         chunk_size: int = 2000,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
+        bulk_senders: int = 2,
     ) -> None:
         self.url = url.rstrip("/")
         self.alias = alias
@@ -86,6 +87,7 @@ class ElasticBackend(SearchBackend):
         self.chunk_size = chunk_size
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
+        self.bulk_senders = bulk_senders
         self.client = Elasticsearch(
             self.url,
             request_timeout=request_timeout,
@@ -193,6 +195,7 @@ class ElasticBackend(SearchBackend):
                 initial_backoff=self.initial_backoff,
                 max_backoff=self.max_backoff,
                 accept=accept,
+                senders=self.bulk_senders,
             )
 
     def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:

@@ -1,7 +1,7 @@
 """Bulk writes to Elasticsearch: documents prepared here while the node indexes the last batch.
 
-:func:`send_bulk` runs :func:`elasticsearch.helpers.streaming_bulk` in a sender thread
-fed through a bounded queue, so the caller's thread keeps reading and converting
+:func:`send_bulk` runs :func:`elasticsearch.helpers.streaming_bulk` in sender threads,
+each fed through a bounded queue, so the caller's thread keeps reading and converting
 documents (catalog reads, text analysis) while Elasticsearch indexes the previous chunk.
 The caller's iterator is only ever advanced in the caller's thread (sqlite connections
 must stay in theirs). 429/502/503/504 answers are retried with exponential back-off by
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ def _drain(feed: queue.Queue[Any]) -> Iterator[dict[str, Any]]:
 
 
 def _put(feed: queue.Queue[Any], item: Any, sender: threading.Thread) -> bool:
-    """Queue ``item`` unless the sender has died; False when it has."""
+    """Queue ``item`` for ``sender`` unless it has died; False when it has."""
     while sender.is_alive():
         try:
             feed.put(item, timeout=0.1)
@@ -52,17 +53,24 @@ def send_bulk(
     initial_backoff: float = 0.5,
     max_backoff: float = 30.0,
     accept: tuple[int, ...] = (),
+    senders: int = 2,
 ) -> BulkResult:
     """Send ``actions``; every action is counted as indexed or failed (``accept``: ok statuses).
+
+    ``senders`` threads each keep one bulk request in flight (a node indexes concurrent
+    requests on several cores); actions go to a sender by their ``_id``, so writes of
+    one document keep their order.
 
     Raises the client's exception (connection error, timeout, a refused request) when a
     whole request fails after its retries; the caller translates it.
     """
     result = BulkResult()
     errors: list[BaseException] = []
-    feed: queue.Queue[Any] = queue.Queue(maxsize=chunk_size * 2)
+    count = max(1, senders)
+    feeds: list[queue.Queue[Any]] = [queue.Queue(maxsize=chunk_size * 2) for _ in range(count)]
+    lock = threading.Lock()
 
-    def send() -> None:
+    def send(feed: queue.Queue[Any]) -> None:
         try:
             for ok, item in helpers.streaming_bulk(
                 client,
@@ -75,23 +83,31 @@ def send_bulk(
                 retry_on_status=RETRY_STATUSES,
             ):
                 info = next(iter(item.values()))
-                if ok or info.get("status") in accept:
-                    result.indexed += 1
-                else:
-                    why = reason(info.get("error") or f"HTTP {info.get('status')}")
-                    result.failed.append((str(info.get("_id", "")), why))
+                with lock:
+                    if ok or info.get("status") in accept:
+                        result.indexed += 1
+                    else:
+                        why = reason(info.get("error") or f"HTTP {info.get('status')}")
+                        result.failed.append((str(info.get("_id", "")), why))
         except BaseException as exc:  # handed to the caller's thread below
             errors.append(exc)
 
-    sender = threading.Thread(target=send, name="efirst-es-bulk", daemon=True)
-    sender.start()
+    threads = [
+        threading.Thread(target=send, args=(feed,), name=f"efirst-es-bulk-{n}", daemon=True)
+        for n, feed in enumerate(feeds)
+    ]
+    for thread in threads:
+        thread.start()
     try:
         for action in actions:
-            if not _put(feed, action, sender):
+            n = zlib.crc32(str(action.get("_id", "")).encode()) % count  # one id, one order
+            if errors or not _put(feeds[n], action, threads[n]):
                 break
     finally:
-        _put(feed, _END, sender)
-        sender.join()
+        for feed, thread in zip(feeds, threads, strict=True):
+            _put(feed, _END, thread)
+        for thread in threads:
+            thread.join()
     if errors:
         raise errors[0]
     return result

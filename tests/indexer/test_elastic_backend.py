@@ -345,3 +345,11 @@ def test_processes_racing_to_create_the_index_end_with_one(es_url):
         assert engines[1].upsert([_doc("one")]).indexed == 1
     finally:
         es_node.drop_indices(engines[0].client, f"{alias}-*")
+
+
+def test_later_writes_of_one_document_win_within_a_call(backend):
+    docs = [_doc(f"k{n % 50}", f"version {n // 50}") for n in range(5000)]
+    assert backend.upsert(docs).indexed == 5000
+    backend.refresh()
+    assert backend.count() == 50
+    assert {backend.get(f"k{n}")["title"] for n in range(50)} == {"version 99"}
