@@ -33,7 +33,10 @@ def test_open_access_record_offers_the_full_text_link(client: FlaskClient) -> No
     box = _box(client, "c-open")
     assert _kind(box) == "fulltext"
     assert "You can read it online now (1 link)." in box
-    assert 'href="https://example.org/oa/climate.pdf"' in box
+    link = re.search(r'class="fulltext-link" href="(/go\?[^"]+)"', box)
+    assert link is not None  # through /go, which logs the click and redirects
+    target = client.get(link.group(1).replace("&amp;", "&"))
+    assert target.headers["Location"] == "https://example.org/oa/climate.pdf"
     assert "(open access)" in box
 
 

@@ -30,10 +30,12 @@ def test_search_counts_and_lists_results(client: FlaskClient) -> None:
 def test_open_access_record_says_full_text_online(client: FlaskClient) -> None:
     html = page(client, "/search?q=open+climate+data&lang=en")
     assert "Full text online" in html
-    assert (
-        'href="https://example.org/oa/climate.pdf" target="_blank" rel="noopener noreferrer"'
-        in html
-    )
+    # through /go, which logs the full-text request (COUNTER) and redirects
+    link = re.search(r'href="(/go\?[^"]+)" target="_blank" rel="noopener noreferrer"', html)
+    assert link is not None
+    target = client.get(link.group(1).replace("&amp;", "&"))
+    assert target.status_code == 302
+    assert target.headers["Location"] == "https://example.org/oa/climate.pdf"
 
 
 def test_own_shelf_copy_shows_call_number(client: FlaskClient) -> None:
