@@ -5,7 +5,8 @@
   builds a new version, switches the alias atomically and deletes the old one, so a
   search never sees a half-built index (``efirst reindex``).
 - Index definition: :mod:`indexer.backends.es_index` (from the field table); queries:
-  :mod:`indexer.backends.es_query` (the same clauses as the tantivy backend).
+  :mod:`indexer.backends.es_query` (the same clauses as the tantivy backend) run by
+  :mod:`indexer.backends.es_search`.
 - Bulk writes (:mod:`indexer.backends.es_bulk`) use
   :func:`elasticsearch.helpers.streaming_bulk` with ``raise_on_error=False``; 429/503
   answers are retried with exponential back-off, and every document that still fails
@@ -30,15 +31,9 @@ from indexer.backends.base import BulkResult, SearchBackend, SearchQuery, Search
 from indexer.backends.es_bulk import RETRY_STATUSES, send_bulk
 from indexer.backends.es_errors import error_reason, too_many_failures, translate_errors
 from indexer.backends.es_index import index_body, mapping_signature, new_index_name, to_source
-from indexer.backends.es_query import (
-    build_query,
-    facet_aggs,
-    online_filter,
-    sort_clause,
-    to_facets,
-    to_hit,
-)
+from indexer.backends.es_query import build_query
 from indexer.backends.es_scoring import SCORE_FACTORS, TextStats, calibrate
+from indexer.backends.es_search import Searcher
 from mappings.errors import BackendError, BackendUnavailable
 
 __all__ = ["ElasticBackend", "RebuildReport"]
@@ -356,59 +351,14 @@ class ElasticBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         self._prepare()
-        offset, limit = max(0, query.offset), max(0, query.limit)
         with self._guard("searching"):
             built, scoring = build_query(query, self._factors())
-            if query.online_boost and query.sort == "relevance":
-                return self._boosted_search(query, built, scoring, offset, limit)
-            found = self._search(built, query, scoring, offset, limit, facets=True)
-        total = found["hits"]["total"]["value"]
-        hits = [to_hit(raw, query) for raw in found["hits"]["hits"]]
-        return SearchResults(total=total, hits=hits, facets=to_facets(found, query, total))
-
-    def _search(
-        self,
-        built: dict[str, Any],
-        query: SearchQuery,
-        scoring: bool,
-        offset: int,
-        limit: int,
-        *,
-        facets: bool,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "query": built,
-            "sort": sort_clause(query.sort, scoring),
-            "from": offset,
-            "size": limit,
-            "track_total_hits": True,
-        }
-        aggs = facet_aggs(query) if facets else {}
-        if aggs:
-            body["aggs"] = aggs
-        search_type = "dfs_query_then_fetch" if self.shards > 1 and scoring else None
-        client = self.client.options(max_retries=min(1, self.max_retries))  # a patron waits
-        return client.search(index=self.alias, search_type=search_type, **body).body
-
-    def _boosted_search(
-        self, query: SearchQuery, built: dict[str, Any], scoring: bool, offset: int, limit: int
-    ) -> SearchResults:
-        """E-first: documents online for the library first, each group in its own order."""
-        boost = online_filter(query.online_boost)
-        first = {"bool": {"must": [built], "filter": [boost]}}
-        rest = {"bool": {"must": [built], "must_not": [boost]}}
-        whole = self._search(built, query, scoring, 0, 0, facets=True)
-        total = whole["hits"]["total"]["value"]
-        head = self._search(first, query, scoring, offset, limit, facets=False)
-        first_total = head["hits"]["total"]["value"]
-        raws = list(head["hits"]["hits"])
-        if len(raws) < limit:
-            tail = self._search(
-                rest, query, scoring, max(0, offset - first_total), limit - len(raws), facets=False
+            searcher = Searcher(
+                self.client.options(max_retries=min(1, self.max_retries)),  # a patron waits
+                self.alias,
+                dfs=self.shards > 1,
             )
-            raws += tail["hits"]["hits"]
-        hits = [to_hit(raw, query) for raw in raws]
-        return SearchResults(total=total, hits=hits, facets=to_facets(whole, query, total))
+            return searcher.run(query, built, scoring)
 
     def ping(self) -> bool:
         """True when the cluster answers (never raises)."""
