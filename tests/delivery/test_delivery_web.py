@@ -343,3 +343,15 @@ def test_link_is_emailed_to_the_patron(tmp_path: Path, clock: Clock, smtp: SmtpS
     opened = app.test_client().get(link.group(0).removeprefix("http://localhost"))
     assert opened.status_code == 200
     assert "Copyright notice" in opened.get_data(as_text=True)
+
+
+def test_status_page_offers_the_copy_once_it_is_delivered(
+    client: FlaskClient, copy_request: dict[str, Any], store: DeliveryStore
+) -> None:
+    patron = client.application.test_client()
+    status_url = f"/request/{copy_request['id']}?token={copy_request['status_token']}"
+    assert "Open your copy" not in patron.get(status_url + "&lang=en").get_data(as_text=True)
+    delivered(client, store, copy_request)
+    page = patron.get(status_url + "&lang=en").get_data(as_text=True)
+    assert "Open your copy" in page
+    assert f'action="/delivery/{copy_request["id"]}/link"' in page
