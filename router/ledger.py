@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from indexer.sqlite import ThreadConnections
 from mappings.errors import RoutingError
 from router.actors import SYSTEM, Actor
 from router.business_days import add_business_days
@@ -83,7 +83,7 @@ class Ledger:
         self.states = states or load_states()
         self.clock = clock
         self.deadline_for = deadline_for
-        self._local = threading.local()
+        self._db = ThreadConnections(self.path, timeout=60.0, foreign_keys=True)
         self._connection().executescript(SCHEMA)
         migrate(self._connection())
 
@@ -94,34 +94,16 @@ class Ledger:
     # -- connections and transactions ------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-        return conn
+        """This thread's connection (the router's other modules read through it)."""
+        return self._db.get()
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: ``with ledger._write() as conn: ...``."""
+        return self._db.write()
 
     # -- creating and reading ----------------------------------------------------------
 

@@ -12,6 +12,8 @@ import json
 import sqlite3
 from typing import Any
 
+from indexer.sqlite import write
+
 __all__ = ["SCHEMA", "migrate", "request_view"]
 
 SCHEMA = """
@@ -88,8 +90,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     scheduler's own (role ``system``), which are marked ``system``.
     """
     added: list[str] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write(conn):
         for table, column, declaration in _ADDED_COLUMNS:
             present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
@@ -100,10 +101,6 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
                 "UPDATE events SET by_kind = 'system', by_name = 'system'"
                 " WHERE actor = 'system' AND by_kind = ''"
             )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return added
 
 
