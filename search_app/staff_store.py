@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from indexer.sqlite import ThreadConnections
 
 __all__ = [
     "ROLES",
@@ -159,37 +160,21 @@ class StaffStore:
         self.max_failures = max_failures
         self.window = window
         self.lock_for = lock_for
-        self._local = threading.local()
+        self._db = ThreadConnections(self.path, timeout=60.0, synchronous="FULL", foreign_keys=True)
         self._dummy_hash = ""  # made on first use: hashing is deliberately slow
         self._conn().executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-        return conn
+        """This thread's connection."""
+        return self._db.get()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close this thread's connection."""
+        self._db.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection."""
+        return self._db.write()
 
     # -- reading -----------------------------------------------------------------------
 

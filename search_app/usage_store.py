@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+
+from indexer.sqlite import ThreadConnections
 
 __all__ = ["ACCESS_TYPES", "FILE_NAME", "KINDS", "TitleInfo", "UsageEvent", "UsageStore"]
 
@@ -108,6 +109,28 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+_INSERT_EVENT = (
+    "INSERT INTO usage_events (at, month, kind, library, record, session, channel, access,"
+    " detail) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _event_row(event: UsageEvent) -> tuple[str, ...]:
+    """The ``usage_events`` row of ``event`` (stamped now when it has no time)."""
+    stamp = _stamp(event.at or datetime.now(UTC))
+    return (
+        stamp,
+        stamp[:7],
+        event.kind,
+        event.library,
+        event.record,
+        event.session,
+        event.channel,
+        event.access,
+        event.detail[:2000],
+    )
+
+
 class UsageStore:
     """Usage events and title snapshots in one sqlite3 file (one connection per thread).
 
@@ -123,51 +146,23 @@ class UsageStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
+        self._db = ThreadConnections(self.path, timeout=busy_timeout_ms / 1000)
         self._connection().executescript(SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-            self._local.conn = conn
-        return conn
+        """This thread's connection."""
+        return self._db.get()
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
     # -- writing -----------------------------------------------------------------------
 
     def add(self, event: UsageEvent) -> bool:
         """Store one event (one autocommit INSERT); False when the write failed (logged)."""
-        moment = event.at or datetime.now(UTC)
-        stamp = _stamp(moment)
         try:
-            self._connection().execute(
-                "INSERT INTO usage_events (at, month, kind, library, record, session, channel,"
-                " access, detail) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    stamp,
-                    stamp[:7],
-                    event.kind,
-                    event.library,
-                    event.record,
-                    event.session,
-                    event.channel,
-                    event.access,
-                    event.detail[:2000],
-                ),
-            )
+            self._connection().execute(_INSERT_EVENT, _event_row(event))
         except sqlite3.Error:
             log.exception("usage: %s event for record %r not stored", event.kind, event.record)
             return False
@@ -175,34 +170,9 @@ class UsageStore:
 
     def add_many(self, events: Iterable[UsageEvent]) -> int:
         """Store several events in one transaction (seeding, imports); returns the count."""
-        rows = []
-        for event in events:
-            stamp = _stamp(event.at or datetime.now(UTC))
-            rows.append(
-                (
-                    stamp,
-                    stamp[:7],
-                    event.kind,
-                    event.library,
-                    event.record,
-                    event.session,
-                    event.channel,
-                    event.access,
-                    event.detail[:2000],
-                )
-            )
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(
-                "INSERT INTO usage_events (at, month, kind, library, record, session, channel,"
-                " access, detail) VALUES (?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        rows = [_event_row(event) for event in events]
+        with self._db.write() as conn:
+            conn.executemany(_INSERT_EVENT, rows)
         return len(rows)
 
     def remember_title(self, info: TitleInfo) -> None:
