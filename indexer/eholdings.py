@@ -33,6 +33,7 @@ import orjson
 
 from indexer.readers.kbart import eholding_identifiers, read_eholdings
 from indexer.settings import Settings
+from indexer.sqlite import ThreadConnections
 from mappings.errors import RecordError
 from mappings.identifiers import normalise_doi, normalise_isbn, normalise_issn
 from mappings.schema import EHolding
@@ -101,35 +102,17 @@ class EHoldingStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        self._local = threading.local()
-        self._memory: sqlite3.Connection | None = None
-        if self.path == ":memory:":
-            self._memory = sqlite3.connect(":memory:", check_same_thread=False)
-            self._memory.executescript(_SCHEMA)
-        else:
+        if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._connection().executescript(_SCHEMA)
+        self._db = ThreadConnections(self.path, timeout=30, row_factory=None)
+        self._connection().executescript(_SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
-        if self._memory is not None:
-            return self._memory
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def close(self) -> None:
         """Close this thread's connection (other threads close theirs on exit)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-        if self._memory is not None:
-            self._memory.close()
-            self._memory = None
+        self._db.close()
 
     def load_package(
         self, library: str, package: str, eholdings: Iterable[EHolding], source_path: str = ""
@@ -139,9 +122,7 @@ class EHoldingStore:
         Returns the number of lines stored. Each e-holding is stored under the library and
         package given here, whatever its own fields say.
         """
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.write() as conn:
             self._delete(conn, library, package)
             count = 0
             for eh in eholdings:
@@ -159,10 +140,6 @@ class EHoldingStore:
                 "INSERT INTO eholding_packages VALUES (?, ?, ?, ?, ?)",
                 (library, package, source_path, count, time.time()),
             )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         return count
 
     def load_file(
@@ -188,15 +165,8 @@ class EHoldingStore:
 
     def delete_package(self, library: str, package: str) -> int:
         """Remove a package; returns the number of lines removed."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            removed = self._delete(conn, library, package)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return removed
+        with self._db.write() as conn:
+            return self._delete(conn, library, package)
 
     @staticmethod
     def _delete(conn: sqlite3.Connection, library: str, package: str) -> int:

@@ -16,10 +16,11 @@ between harvest and index replays them too (re-indexing is idempotent).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from indexer.sqlite import connect, write
 
 __all__ = ["HarvestState", "RunState", "SpooledRecord"]
 
@@ -69,9 +70,7 @@ class HarvestState:
 
     def __init__(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn = connect(path, synchronous="FULL", row_factory=None)
         self.conn.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -110,8 +109,7 @@ class HarvestState:
         self, state: RunState, records: Iterable[tuple[str, str, bool, bytes]]
     ) -> RunState:
         """Spool one page's records and advance to ``state`` in one transaction."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write(self.conn):
             self.conn.executemany(
                 "INSERT OR REPLACE INTO harvest_spool VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -120,10 +118,6 @@ class HarvestState:
                 ],
             )
             self._put(state)
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
         return state
 
     def finish(self, state: RunState) -> RunState:
@@ -160,16 +154,11 @@ class HarvestState:
         just empties the spool (its pages are indexed) and keeps the token.
         """
         state = self.get(source)
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write(self.conn):
             self.conn.execute("DELETE FROM harvest_spool WHERE source = ?", (source,))
             if state.finished:
                 state = RunState(source, state.run_date or state.committed_from)
             self._put(state)
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
         return state
 
     def reset(self, source: str) -> None:
