@@ -38,6 +38,23 @@ def _docs() -> list[dict]:
                 "payload": {"id": f"d{number:05d}", "title": title},
             }
         )
+    # "omega": the tie group's ids ("z...") sort after the other hits' ("a...", "m..."),
+    # so a scan of the smallest ids must widen before it reaches the group
+    for prefix, title, count in (
+        ("m", "omega omega", 5),
+        ("z", "omega", 200),
+        ("a", "omega psi chi", 300),
+    ):
+        docs += [
+            {
+                "id": f"{prefix}{n:04d}",
+                "title": title,
+                "all": title,
+                "format": "book",
+                "language": "l00",
+            }
+            for n in range(count)
+        ]
     rng.shuffle(docs)
     return docs
 
@@ -95,7 +112,7 @@ def test_online_boost_groups_with_tie_groups(corpus, offset):
     engine, docs = corpus
     query = SearchQuery(fields={"title": "alpha"}, online_boost="X", offset=offset, limit=20)
     order = _by_score(engine, query)
-    online = {doc["id"] for doc in docs if doc["online_for"]}
+    online = {doc["id"] for doc in docs if doc.get("online_for")}
     expected = [i for i in order if i in online] + [i for i in order if i not in online]
     for facets in ((), ("language",)):
         query.facets = facets
@@ -181,3 +198,13 @@ def test_facets_exact_across_skewed_segments(skewed, size):
     expected = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:size]
     assert result.total == 2100
     assert result.facets["subject_facet"] == expected
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 10), (3, 10), (5, 5), (100, 10), (204, 3)])
+def test_tie_group_with_the_largest_ids(corpus, offset, limit):
+    engine, _ = corpus
+    query = SearchQuery(fields={"title": "omega"}, offset=offset, limit=limit)
+    expected = _by_score(engine, query)
+    result = engine.search(query)
+    assert result.total == len(expected) == 505
+    assert [hit.id for hit in result.hits] == expected[offset : offset + limit]
