@@ -16,7 +16,8 @@
   runs the caller's ``confirm`` (the ledger event) inside one sqlite transaction; if any
   step fails, the rows are rolled back and the file removed.
 
-One sqlite3 file (WAL), ``<data dir>/delivery.sqlite3``; one short connection per call.
+One sqlite3 file (WAL), ``<data dir>/delivery.sqlite3``; one connection per thread
+(:class:`indexer.sqlite.ThreadConnections`).
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ import secrets
 import sqlite3
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
+
+from indexer.sqlite import ThreadConnections
 
 __all__ = [
     "AccessRefused",
@@ -207,26 +210,16 @@ class DeliveryStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        self._db = ThreadConnections(self.path, timeout=30, synchronous="FULL")
+        self._connect().executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
-        return conn
+        """This thread's connection."""
+        return self._db.get()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection."""
+        return self._db.write()
 
     def file_path(self, document_id: str) -> Path:
         return self.root / f"{document_id}.pdf"
@@ -338,8 +331,8 @@ class DeliveryStore:
     # -- opening ---------------------------------------------------------------------------
 
     def document(self, request_id: str) -> Document | None:
-        with closing(self._connect()) as conn:
-            row = self._row(conn, request_id)
+        conn = self._connect()
+        row = self._row(conn, request_id)
         return self._document(row) if row is not None else None
 
     def _row(self, conn: sqlite3.Connection, request_id: str) -> sqlite3.Row | None:
@@ -471,12 +464,12 @@ class DeliveryStore:
 
     def access_log(self, request_id: str) -> list[dict[str, Any]]:
         """Every logged access to ``request_id``'s copy, oldest first."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT at, address, action, outcome, detail FROM access_log"
-                " WHERE request_id = ? ORDER BY seq",
-                (request_id,),
-            ).fetchall()
+        conn = self._connect()
+        rows = conn.execute(
+            "SELECT at, address, action, outcome, detail FROM access_log"
+            " WHERE request_id = ? ORDER BY seq",
+            (request_id,),
+        ).fetchall()
         return [dict(row) for row in rows]
 
     def purge(self, orphan_age: timedelta = timedelta(hours=1)) -> PurgeReport:

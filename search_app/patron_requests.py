@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from indexer.sqlite import ThreadConnections
 
 __all__ = ["Patron", "PatronRequests"]
 
@@ -54,20 +55,18 @@ class PatronRequests:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+        self._db = ThreadConnections(path, timeout=10, synchronous="FULL")
+        self._connect().execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        return conn
+        """This thread's connection."""
+        return self._db.get()
 
     def add(self, request_id: str, *, name: str, email: str, library: str) -> str:
         """Remember the patron of ``request_id``; returns the new status token."""
         token = secrets.token_urlsafe(24)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as conn, conn:
+        with self._db.write() as conn:
             conn.execute(
                 "INSERT INTO patron_requests VALUES (?, ?, ?, ?, ?, ?)",
                 (request_id, _digest(token), name, email, library, now),
@@ -78,10 +77,10 @@ class PatronRequests:
         """The patron of ``request_id`` if ``token`` is its token, else None."""
         if not token or len(token) > 200:
             return None
-        with closing(self._connect()) as conn:
-            row = conn.execute(
-                "SELECT * FROM patron_requests WHERE request_id = ?", (request_id,)
-            ).fetchone()
+        conn = self._connect()
+        row = conn.execute(
+            "SELECT * FROM patron_requests WHERE request_id = ?", (request_id,)
+        ).fetchone()
         if row is None or not hmac.compare_digest(row["token_sha256"], _digest(token)):
             return None
         return Patron(

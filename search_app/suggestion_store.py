@@ -3,19 +3,20 @@
 Suggestions for the same thing are grouped: by record id when the patron came from a
 record page or a request for a record, else by a title key
 (:func:`mappings.text.title_key`), so the librarian sees how many patrons asked for it.
-One sqlite3 file (WAL), ``<data dir>/suggestions.sqlite3``; one short connection per call.
+One sqlite3 file (WAL), ``<data dir>/suggestions.sqlite3``; one connection per thread
+(:class:`indexer.sqlite.ThreadConnections`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from indexer.sqlite import ThreadConnections
 from mappings.text import title_key
 
 __all__ = ["SORTS", "Notify", "Suggestion", "SuggestionStore", "group_key"]
@@ -104,14 +105,12 @@ class SuggestionStore:
         self.path = Path(path)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        self._db = ThreadConnections(self.path, timeout=30, synchronous="FULL")
+        self._connect().executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        return conn
+        """This thread's connection."""
+        return self._db.get()
 
     def add(
         self,
@@ -128,7 +127,7 @@ class SuggestionStore:
     ) -> Suggestion:
         """Store one patron's suggestion (one transaction)."""
         now = self.clock().astimezone(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as conn, conn:
+        with self._db.write() as conn:
             cursor = conn.execute(
                 "INSERT INTO suggestions (library, group_key, record_id, request_id,"
                 " product_type, title, link, created_at, name, email, message)"
@@ -159,49 +158,49 @@ class SuggestionStore:
         requests, latest request (ISO time). ``sort`` is a key of :data:`SORTS`."""
         order = SORTS.get(sort, SORTS["latest"])
         direction = "DESC" if descending else "ASC"
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT group_key, MAX(product_type) AS product_type, MAX(title) AS title,"
-                " MAX(link) AS link, COUNT(*) AS requests, MAX(created_at) AS latest"
-                " FROM suggestions WHERE library = ? GROUP BY group_key"
-                f" ORDER BY {order} {direction}, latest DESC",  # noqa: S608 - from SORTS only
-                (library,),
-            ).fetchall()
+        conn = self._connect()
+        rows = conn.execute(
+            "SELECT group_key, MAX(product_type) AS product_type, MAX(title) AS title,"
+            " MAX(link) AS link, COUNT(*) AS requests, MAX(created_at) AS latest"
+            " FROM suggestions WHERE library = ? GROUP BY group_key"
+            f" ORDER BY {order} {direction}, latest DESC",  # noqa: S608 - from SORTS only
+            (library,),
+        ).fetchall()
         return [dict(row) for row in rows]
 
     def group(self, library: str, key: str) -> list[Suggestion]:
         """Every suggestion of one group, newest first."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT * FROM suggestions WHERE library = ? AND group_key = ?"
-                " ORDER BY created_at DESC, id DESC",
-                (library, key),
-            ).fetchall()
+        conn = self._connect()
+        rows = conn.execute(
+            "SELECT * FROM suggestions WHERE library = ? AND group_key = ?"
+            " ORDER BY created_at DESC, id DESC",
+            (library, key),
+        ).fetchall()
         return [_suggestion(row) for row in rows]
 
     def all(self, library: str) -> list[Suggestion]:
         """Every suggestion of ``library``, newest first (for the CSV)."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT * FROM suggestions WHERE library = ? ORDER BY created_at DESC, id DESC",
-                (library,),
-            ).fetchall()
+        conn = self._connect()
+        rows = conn.execute(
+            "SELECT * FROM suggestions WHERE library = ? ORDER BY created_at DESC, id DESC",
+            (library,),
+        ).fetchall()
         return [_suggestion(row) for row in rows]
 
     # -- notices -----------------------------------------------------------------------
 
     def notify(self, library: str) -> Notify:
-        with closing(self._connect()) as conn:
-            row = conn.execute(
-                "SELECT * FROM suggestion_notify WHERE library = ?", (library,)
-            ).fetchone()
+        conn = self._connect()
+        row = conn.execute(
+            "SELECT * FROM suggestion_notify WHERE library = ?", (library,)
+        ).fetchone()
         if row is None:
             return Notify(library, False, "", "")
         return Notify(library, bool(row["enabled"]), row["email"], row["last_error"])
 
     def set_notify(self, library: str, *, enabled: bool, email: str, actor: str) -> None:
         now = self.clock().astimezone(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as conn, conn:
+        with self._db.write() as conn:
             conn.execute(
                 _UPSERT_NOTIFY,
                 (library, int(enabled), email, now, actor),
@@ -209,7 +208,7 @@ class SuggestionStore:
 
     def notice_result(self, library: str, error: str) -> None:
         """Remember how the last notice went ('' when it was sent)."""
-        with closing(self._connect()) as conn, conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE suggestion_notify SET last_error = ? WHERE library = ?", (error, library)
             )
