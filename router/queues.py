@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.sqlite import connect
 from router.ledger import Ledger
 from router.track import StateTable
 
@@ -40,9 +41,7 @@ class QueueEntry:
 
 def connect_readonly(ledger: Ledger) -> sqlite3.Connection:
     """A read-only connection to the ledger file (closed by the caller)."""
-    conn = sqlite3.connect(f"file:{ledger.path}?mode=ro", uri=True, timeout=30.0)
-    conn.row_factory = sqlite3.Row
-    return conn
+    return connect(ledger.path, readonly=True)
 
 
 def request_title(request_json: dict[str, Any] | str) -> str:
