@@ -160,14 +160,12 @@ def _fingerprint(data: bytes) -> bytes:
 @dataclass(slots=True)
 class Prepared:
     """A record with what de-duplication derives from it alone, computed ahead (in a
-    mapping worker): its stored bytes, their fingerprint, its match keys and, optionally,
-    the ``document`` of a cluster of this record alone (its ``id`` still to be set)."""
+    mapping worker): its stored bytes, their fingerprint and its match keys."""
 
     record: Record
     data: bytes
     fingerprint: bytes
     keys: tuple[list[str], list[str]]
-    document: dict[str, Any] | None = None
 
 
 def _record_of(item: Record | Prepared) -> Record:
@@ -179,7 +177,7 @@ def _parts(item: Prepared) -> tuple[bytes, bytes, tuple[list[str], list[str]]]:
 
 
 def prepare(record: Record) -> Prepared:
-    """:class:`Prepared` for ``record`` (without a document)."""
+    """:class:`Prepared` for ``record``."""
     data = record_to_bytes(record)
     return Prepared(record, data, _fingerprint(data), match_keys(record))
 
@@ -195,9 +193,7 @@ class Deduplicator:
     queries up front; the rows written are buffered and flushed with ``executemany`` at
     the end of the batch (and before any query the buffer could make stale). After
     :meth:`add`, :attr:`fresh` holds the clusters founded by the batch with all their
-    members, so their documents need no trip through the catalog, and
-    :attr:`documents` the ready documents of :class:`Prepared` items (by ``id`` of the
-    record).
+    members, so their documents need no trip through the catalog.
     """
 
     def __init__(self, catalog: Catalog) -> None:
@@ -209,7 +205,6 @@ class Deduplicator:
         self._key_rows: list[tuple[str, str, str]] = []
         self._dirty_facts: set[str] = set()
         self.fresh: dict[str, list[Record]] = {}
-        self.documents: dict[int, dict[str, Any]] = {}
 
     def add(self, records: Sequence[Record | Prepared], run: int) -> set[str]:
         self._reset()
@@ -220,8 +215,6 @@ class Deduplicator:
         for item in records:
             if isinstance(item, Prepared):
                 record, data, fingerprint, keys = item.record, *_parts(item)
-                if item.document is not None:
-                    self.documents[id(record)] = item.document
             else:
                 record, keys = item, None
                 data = record_to_bytes(record)
@@ -260,7 +253,6 @@ class Deduplicator:
         self._keys.clear()
         self._present.clear()
         self.fresh = {}
-        self.documents = {}
 
     def _prefetch(self, records: list[tuple[Record, tuple[list[str], list[str]]]]) -> None:
         """Candidate clusters of every key, their facts, and which new ids are taken."""

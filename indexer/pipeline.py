@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from indexer.backends.base import BulkResult, SearchBackend
 from indexer.catalog import Catalog
@@ -114,14 +114,11 @@ def _sync(
     dirty: set[str],
     report: IndexReport,
     fresh: dict[str, list[Record]] | None = None,
-    ready: dict[int, dict[str, Any]] | None = None,
 ) -> None:
     """Write the documents of the ``dirty`` clusters; delete the clusters now empty.
 
     ``fresh`` clusters (founded by this batch, every member in memory) are not read back
-    from the catalog; their members are put in the catalog's order (by record key). A
-    fresh cluster of one record whose document is ``ready`` (by ``id`` of the record,
-    made by :func:`prepare_for_index`) takes that document with its id filled in.
+    from the catalog; their members are put in the catalog's order (by record key).
     """
     if not dirty:
         return
@@ -129,7 +126,7 @@ def _sync(
     clusters: list[Cluster] = catalog.clusters(dirty - fresh.keys())
     clusters += [Cluster(cid, sorted(members, key=_record_key)) for cid, members in fresh.items()]
     clusters.sort(key=_cluster_id)
-    result: BulkResult = backend.upsert(_document(c, ready or {}) for c in clusters)
+    result: BulkResult = backend.upsert(cluster_document(c) for c in clusters)
     gone = dirty - {c.id for c in clusters}
     if gone:
         backend.delete(sorted(gone))
@@ -142,20 +139,14 @@ def _sync(
     report.engine_failures += result.failed
 
 
-def _document(cluster: Cluster, ready: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    doc = ready.pop(id(cluster.records[0]), None) if len(cluster.records) == 1 else None
-    if doc is None:
-        return cluster_document(cluster)
-    doc["id"] = doc["payload"]["id"] = cluster.id
-    return doc
-
-
 def prepare_for_index(record: Record) -> Prepared:
-    """What indexing derives from ``record`` alone (see :class:`~indexer.dedup.Prepared`),
-    document included: the work a mapping worker can take off the indexing process."""
-    prepared = prepare(record)
-    prepared.document = cluster_document(Cluster("", [record]))
-    return prepared
+    """What indexing derives from ``record`` alone (see :class:`~indexer.dedup.Prepared`):
+    the work a mapping worker can take off the indexing process.
+
+    The document of a one-record cluster is not made here: sending it to the parent
+    (pickle out, unpickle in) costs about what building it there does.
+    """
+    return prepare(record)
 
 
 def _record_key(record: Record) -> str:
@@ -179,12 +170,12 @@ class _Run:
         self.catalog.begin()
         try:
             dirty = self.dedup.add(records, run) if records else set()
-            fresh, ready = self.dedup.fresh, self.dedup.documents
+            fresh = self.dedup.fresh
             if deletions:
                 dirty |= self.dedup.remove(deletions)
-                fresh, ready = {}, {}
+                fresh = {}
             self.catalog.count(self.report.source, "read", "", len(records))
-            _sync(self.catalog, self.backend, dirty, self.report, fresh, ready)
+            _sync(self.catalog, self.backend, dirty, self.report, fresh)
         except BaseException:
             self.catalog.rollback()
             raise

@@ -4,7 +4,7 @@
   writes; fresh clusters not read back): the catalog and the index must not depend on
   the batch size, down to one record per batch (the plain, query-per-record order).
 - Records prepared in a mapping worker (:func:`indexer.pipeline.prepare_for_index`:
-  bytes, fingerprint, match keys, the document of a one-record cluster) must index
+  bytes, fingerprint, match keys) must index
   exactly like plain records.
 
 Real MARC fixtures, indexed as three sources (two with the same records, so they
