@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 from flask import session as flask_session
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 from indexer.backends import open_backend
 from indexer.eholdings import EHoldingStore
@@ -38,6 +40,17 @@ __all__ = ["bp", "get_resolver", "parse_request", "patron_library"]
 log = logging.getLogger(__name__)
 
 bp = Blueprint("resolver", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _ensure_babel(state: Any) -> None:
+    """The pages are translated with the host app's Flask-Babel (the portal sets it up
+    with its catalogs); an app without one gets a default Babel, so pages render in
+    English."""
+    if "babel" not in state.app.extensions:
+        Babel(state.app)
+
+
 EXTENSION = "efirst.resolver"
 SERVICE_KEYS = frozenset({"format", "redirect", "lib", "url_ctx_val"})
 _LOCK = threading.Lock()
@@ -127,7 +140,7 @@ def _library_name(code: str) -> str:
     except Exception:  # the member file is the portal's: never fail a resolution on it
         log.exception("member directory unavailable")
         return code
-    return library.name_en if library is not None else code
+    return library.name(str(get_locale() or "en")) if library is not None else code
 
 
 def _json(resolution: Resolution) -> Response:
@@ -141,6 +154,14 @@ NOTHING = (
 )
 
 
+def _nothing_message() -> str:
+    """:data:`NOTHING` in the page's language (JSON errors stay English)."""
+    return _(
+        "This OpenURL carries no usable citation: give at least a DOI, PMID, ISBN, ISSN, "
+        "OCLC number or a title (for example ?id=doi:10.1000/xyz or ?issn=1234-5679&volume=1)."
+    )
+
+
 @bp.route("/openurl", methods=["GET", "POST"])
 @bp.route("/resolve", methods=["GET", "POST"])
 def openurl() -> Any:
@@ -150,7 +171,9 @@ def openurl() -> Any:
     if not is_usable(parsed.citation):
         if as_json:
             return jsonify(error_body(400, "no_citation", NOTHING)), 400
-        return render_template("resolver/nothing.html", message=NOTHING, parsed=parsed), 400
+        return render_template(
+            "resolver/nothing.html", message=_nothing_message(), parsed=parsed
+        ), 400
     library = patron_library(service)
     resolution = get_resolver().resolve(parsed.citation, library)
     notify(current_app.extensions, resolution, get_resolver())

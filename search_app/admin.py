@@ -120,8 +120,10 @@ def members_path() -> Path:
     if path.resolve() == SAMPLE_MEMBERS.resolve():
         abort(
             409,
-            "the bundled sample members file is in use and is never changed; copy it to "
-            "the data directory (members.toml) or set EFIRST_MEMBERS_FILE",
+            _(
+                "the bundled sample members file is in use and is never changed; copy it to "
+                "the data directory (members.toml) or set EFIRST_MEMBERS_FILE"
+            ),
         )
     return path
 
@@ -129,7 +131,7 @@ def members_path() -> Path:
 def _library(code: str) -> Library:
     library = members().get(code)
     if library is None:
-        abort(404, "no such member library")
+        abort(404, _("no such member library"))
     return library
 
 
@@ -212,7 +214,7 @@ def index() -> Response:
             None,
         )
     if chosen is None:
-        abort(403, "only library administrators manage member settings")
+        abort(403, _("only library administrators manage member settings"))
     return redirect(url_for("admin.settings", code=chosen))
 
 
@@ -228,7 +230,7 @@ def settings(code: str) -> tuple[str, int]:
 def save_settings(code: str, section: str) -> Any:
     parse = SECTIONS.get(section)
     if parse is None:
-        abort(404, "no such settings section")
+        abort(404, _("no such settings section"))
     _library(code)
     try:
         changes, policy = parse(request.form)

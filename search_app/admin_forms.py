@@ -4,7 +4,7 @@ Each ``parse_*`` function takes the submitted form (a ``MultiDict``-like mapping
 ``get`` and ``getlist``) and returns ``(changes, policy_changes)`` for
 :func:`router.members_write.update_member`, or raises :class:`FormErrors` holding one
 message per field at fault (the field is the form field's name, so the page shows each
-message next to its input). Nothing here touches a file.
+message next to its input), in the request's language. Nothing here touches a file.
 
 - URLs (badge, link resolver) must be absolute ``http``/``https`` with a host.
 - IP ranges: one per line, a CIDR network (``162.105.0.0/16``), one address, or a range
@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from mappings.schema import FORMATS
 from router.members import DELIVERY_METHODS, expand_dates
@@ -74,14 +75,14 @@ def _lines(form: Form, name: str) -> list[str]:
 def _url(value: str) -> str | None:
     """The problem with an http(s) URL, or None."""
     if any(c.isspace() for c in value) or '"' in value or "<" in value:
-        return "must not contain spaces, quotes or angle brackets"
+        return _("must not contain spaces, quotes or angle brackets")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http:// or https:// address"
+        return _("must be an absolute http:// or https:// address")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return "has an invalid port"
+        return _("has an invalid port")
     return None
 
 
@@ -91,7 +92,7 @@ def _optional_url(form: Form, name: str, errors: dict[str, str]) -> str | None:
         return None
     problem = _url(value)
     if problem:
-        errors[name] = f"{value!r} {problem}"
+        errors[name] = _("%(value)s %(problem)s", value=repr(value), problem=problem)
     return value
 
 
@@ -102,7 +103,7 @@ def parse_institution(form: Form) -> Changes:
     for name in ("name_zh", "name_en"):
         changes[name] = _text(form, name, 200)
         if not changes[name]:
-            errors[name] = "required"
+            errors[name] = _("required")
     changes["address"] = _text(form, "address", 500) or None
     changes["badge_url"] = _optional_url(form, "badge_url", errors)
     if errors:
@@ -163,13 +164,14 @@ def parse_network(form: Form) -> Changes:
     errors: dict[str, str] = {}
     networks, bad = parse_ip_ranges(_lines(form, "ip_ranges"))
     if bad:
-        errors["ip_ranges"] = (
-            f"not an IP address, CIDR network or range (first - last): {', '.join(bad)}"
+        errors["ip_ranges"] = _(
+            "not an IP address, CIDR network or range (first - last): %(entries)s",
+            entries=", ".join(bad),
         )
     domains = _lines(form, "embed_domains")
     wrong = [d for d in domains if not valid_host_source(d)]
     if wrong:
-        errors["embed_domains"] = f"not a host name: {', '.join(wrong)}"
+        errors["embed_domains"] = _("not a host name: %(entries)s", entries=", ".join(wrong))
     if errors:
         raise FormErrors(errors)
     return {"ip_ranges": networks, "embed_domains": [d.rstrip("/") for d in domains]}, {}
@@ -180,10 +182,10 @@ def _number(form: Form, name: str, low: float, high: float, errors: dict[str, st
     try:
         value = float(raw)
     except ValueError:
-        errors[name] = f"{raw!r} is not a number"
+        errors[name] = _("%(value)s is not a number", value=repr(raw))
         return low
     if not low <= value <= high:
-        errors[name] = f"must be between {low:g} and {high:g}"
+        errors[name] = _("must be between %(low)s and %(high)s", low=f"{low:g}", high=f"{high:g}")
     return value
 
 
@@ -191,18 +193,22 @@ def _policy_lists(form: Form, errors: dict[str, str]) -> dict[str, Any]:
     formats = [f for f in form.getlist("formats") if f]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        errors["formats"] = f"unknown format(s): {', '.join(unknown)}"
+        errors["formats"] = _("unknown format(s): %(formats)s", formats=", ".join(unknown))
     methods = [m for m in form.getlist("delivery_methods") if m]
     if [m for m in methods if m not in DELIVERY_METHODS]:
-        errors["delivery_methods"] = f"choose from {', '.join(DELIVERY_METHODS)}"
+        errors["delivery_methods"] = _(
+            "choose from %(methods)s", methods=", ".join(DELIVERY_METHODS)
+        )
     payments = _lines(form, "payment_methods")
     if [p for p in payments if not _METHOD.match(p)]:
-        errors["payment_methods"] = "use short lower-case words (deposit, invoice, card ...)"
+        errors["payment_methods"] = _("use short lower-case words (deposit, invoice, card ...)")
     closed = _lines(form, "closed_dates")
     try:
         expand_dates(closed)
     except ValueError as exc:
-        errors["closed_dates"] = f"{exc}: use YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD"
+        errors["closed_dates"] = _(
+            "%(error)s: use YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD", error=str(exc)
+        )
     return {
         "formats": formats,
         "delivery_methods": methods,
@@ -217,10 +223,10 @@ def _contacts(form: Form, errors: dict[str, str]) -> dict[str, Any]:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            errors["ill_email"] = str(exc)
+            errors["ill_email"] = _("not a valid e-mail address: %(error)s", error=str(exc))
     phone = _text(form, "ill_phone", 40)
     if phone and not re.fullmatch(r"[0-9+()./ -]{3,40}", phone):
-        errors["ill_phone"] = "use digits, spaces and + ( ) - . / only"
+        errors["ill_phone"] = _("use digits, spaces and + ( ) - . / only")
     return {
         "ill_contact": _text(form, "ill_contact", 200) or None,
         "ill_email": email or None,
@@ -245,7 +251,7 @@ def parse_policy(form: Form) -> Changes:
     policy["processing_days"] = _number(form, "processing_days", 0, 60, errors)
     timeout = _number(form, "timeout_days", 1, 60, errors)
     if "timeout_days" not in errors and timeout != int(timeout):
-        errors["timeout_days"] = "must be a whole number of business days"
+        errors["timeout_days"] = _("must be a whole number of business days")
     policy["timeout_days"] = int(timeout)
     contacts = _contacts(form, errors)
     if errors:

@@ -42,6 +42,7 @@ from indexer.backends import SearchBackend, open_backend
 from indexer.eholdings import EHoldingStore
 from search_app import admin_exports, admin_process, auth
 from search_app.admin_jobs import Job, JobStore
+from search_app.error_text import localise_error
 from search_app.services import get_backend, members, services
 
 __all__ = ["init_views", "job_store", "processing_backend"]
@@ -73,13 +74,13 @@ def _eholdings() -> EHoldingStore:
 def _job(code: str, job_id: int) -> Job:
     job = job_store().get(job_id)
     if job is None or job.library != code:
-        abort(404, "no such upload for this library")
+        abort(404, _("no such upload for this library"))
     return job
 
 
 def _page(code: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     if members().get(code) is None:
-        abort(404, "no such member library")
+        abort(404, _("no such member library"))
     store = _eholdings()
     try:
         packages = store.packages(code)
@@ -109,20 +110,20 @@ def holdings(code: str) -> tuple[str, int]:
 def _upload_errors(kind: str, package: str, has_file: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if kind not in admin_process.KINDS:
-        errors["kind"] = "choose MARC or KBART"
+        errors["kind"] = _("choose MARC or KBART")
     if not has_file:
-        errors["file"] = "choose a file to upload"
+        errors["file"] = _("choose a file to upload")
     if kind == "kbart" and package:
         problem = admin_process.check_package(package)
         if problem:
-            errors["package"] = problem
+            errors["package"] = localise_error(problem)
     return errors
 
 
 def upload(code: str) -> Any:
     """Store the upload as a job, check it, and process it now when it is small."""
     if members().get(code) is None:
-        abort(404, "no such member library")
+        abort(404, _("no such member library"))
     kind = request.form.get("kind", "")
     package = request.form.get("package", "").strip()
     file = request.files.get("file")
@@ -132,7 +133,7 @@ def upload(code: str) -> Any:
         package = Path(file.filename).stem[:100]
         problem = admin_process.check_package(package)
         if problem:
-            errors["package"] = f"name the package ({problem})"
+            errors["package"] = _("name the package (%(problem)s)", problem=localise_error(problem))
     if errors or file is None:
         return _page(code, 422, errors=errors, form=form)
     account = auth.current_user()
@@ -172,7 +173,7 @@ def upload_report(code: str, job_id: int) -> str:
 def upload_rejects(code: str, job_id: int) -> Response:
     job = _job(code, job_id)
     if not job.rejects_path or not Path(job.rejects_path).exists():
-        abort(404, "this upload has no rejects")
+        abort(404, _("this upload has no rejects"))
     return send_file(
         job.rejects_path,
         mimetype="text/tab-separated-values",
@@ -184,7 +185,7 @@ def upload_rejects(code: str, job_id: int) -> Response:
 def retry(code: str, job_id: int) -> Response:
     job = _job(code, job_id)
     if job.state != "failed" or not job_store().requeue(job.id):
-        abort(409, "only a failed upload can be queued again")
+        abort(409, _("only a failed upload can be queued again"))
     flash(_("The upload is queued again."), "info")
     return redirect(url_for("admin.upload_report", code=code, job_id=job.id))
 

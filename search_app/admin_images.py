@@ -23,6 +23,7 @@ import warnings
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
@@ -70,31 +71,39 @@ def check_image(data: bytes, field: str) -> str:
     """The file extension (``jpg``/``png``/``gif``) of an acceptable image, else
     :class:`ImageError` saying what is wrong."""
     if not data:
-        raise ImageError("choose an image file (JPEG, PNG or GIF)", field)
+        raise ImageError(_("choose an image file (JPEG, PNG or GIF)"), field)
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(
-            f"the image has {len(data) / 1024:.0f} KB; at most {MAX_IMAGE_BYTES // 1024} KB"
-            " are allowed",
+            _(
+                "the image has %(size)s KB; at most %(limit)s KB are allowed",
+                size=f"{len(data) / 1024:.0f}",
+                limit=MAX_IMAGE_BYTES // 1024,
+            ),
             field,
         )
     found = _signature(data)
     if found is None:
-        raise ImageError("the file is not a JPEG, PNG or GIF image (checked by content)", field)
+        raise ImageError(_("the file is not a JPEG, PNG or GIF image (checked by content)"), field)
     fmt, ext = found
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.format != fmt:
-                    raise ImageError(f"the file claims to be {fmt} but is not", field)
+                    raise ImageError(_("the file claims to be %(fmt)s but is not", fmt=fmt), field)
                 width, height = image.size
                 image.verify()
     except ImageError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
-        raise ImageError(f"the {fmt} image is damaged or incomplete ({exc})", field) from None
+        raise ImageError(
+            _("the %(fmt)s image is damaged or incomplete (%(error)s)", fmt=fmt, error=exc), field
+        ) from None
     if width < 1 or height < 1 or width * height > MAX_PIXELS:
-        raise ImageError(f"the image is {width}×{height} pixels: too large", field)
+        raise ImageError(
+            _("the image is %(width)s×%(height)s pixels: too large", width=width, height=height),
+            field,
+        )
     return ext
 
 

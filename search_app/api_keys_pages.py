@@ -72,10 +72,10 @@ def _check(code: str) -> None:
     router = get_router()
     consortium = code == _consortium()
     if not consortium and code not in router.members_file.members:
-        abort(404, "no such member library")
+        abort(404, _("no such member library"))
     permission = "consortium" if consortium else "library_admin"
     if not auth.may(auth.current_user(), permission, None if consortium else code):
-        abort(403, "your account may not manage this library's API keys")
+        abort(403, _("your account may not manage this library's API keys"))
 
 
 def _page(code: str, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -136,7 +136,7 @@ def revoke(code: str, key_id: str) -> Response:
     try:
         get_router().api_keys.revoke(code, key_id)
     except ApiKeyError:
-        abort(404, "this library has no active key with that id")
+        abort(404, _("this library has no active key with that id"))
     account = auth.current_user()
     assert account is not None
     auth.get_store().audit(

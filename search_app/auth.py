@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
@@ -152,9 +153,9 @@ def require(permission: str) -> Callable[[F], F]:
             if account is None:
                 if request.method in SAFE_METHODS:
                     return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
-                abort(401, "sign in first")
+                abort(401, _("sign in first"))
             if not may(account, permission, kwargs.get("code")):
-                abort(403, "your account may not do this for this library")
+                abort(403, _("your account may not do this for this library"))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

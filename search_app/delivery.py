@@ -179,10 +179,10 @@ def _staff_request(code: str, request_id: str) -> dict[str, Any]:
     try:
         stored = get_router().ledger.get(request_id)
     except RequestNotFound:
-        abort(404, "no such request")
+        abort(404, _("no such request"))
     involved = {stored["borrower"], stored.get("lender")} | {r["library"] for r in stored["rota"]}
     if code not in involved:
-        abort(403, "this request does not involve your library")
+        abort(403, _("this request does not involve your library"))
     return stored
 
 

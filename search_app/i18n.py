@@ -18,6 +18,8 @@ from babel import Locale
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_translations
 
+from search_app.error_text import localise_error
+
 __all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "request_translations", "select_locale"]
 
 #: Supported locales and how each names itself in the language switch.
@@ -80,4 +82,5 @@ def init_app(app: Flask) -> Babel:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.filters["localise_error"] = localise_error
     return babel

@@ -41,8 +41,8 @@ from resolver.openurl import is_usable
 from resolver.web import parse_request
 from router.api import get_router
 from router.ledger import RequestNotFound
-from router.requests import RequestError, parse_citation, parse_needs
 from router.service import Router
+from search_app.error_text import localise_error
 from search_app.getit import describe
 from search_app.patron import current_library
 from search_app.patron_requests import PatronRequests
@@ -182,7 +182,7 @@ def form() -> Response | tuple[str, int]:
             stored = submit(get_router(), form)
         except RoutingError as exc:
             target = getattr(form, _error_field(exc))
-            target.errors = [*target.errors, str(exc)]
+            target.errors = [*target.errors, localise_error(exc)]
         else:
             token = patron_store().add(
                 stored["id"],
@@ -217,25 +217,12 @@ def _error_field(exc: RoutingError) -> str:
 
 def submit(router: Router, form: RequestForm) -> dict[str, Any]:
     """Decide and record the request (the path of ``POST /api/v1/requests``)."""
-    library = form.library.data
-    if library not in router.members_file.members:
-        raise RequestError(f"{library!r} is not a member library", field="library")
-    if router.items is None:
-        raise RequestError("no catalogue is configured", field=None, status=503)
     asked: dict[str, Any] = {"needs": needs_data(form), "channel": "portal"}
-    needs = parse_needs(asked["needs"])
-    record_id = form.record_id.data or ""
-    if record_id:
-        item = router.items.by_record_id(record_id)
-        if item is None:
-            raise RequestError(f"no record {record_id!r}", field="record_id", status=404)
-        asked["record_id"] = record_id
+    if form.record_id.data:
+        asked["record_id"] = form.record_id.data
     else:
         asked["citation"] = citation_data(form)
-        item = router.items.by_citation(parse_citation(asked["citation"]))
-    if not needs.format:
-        needs.format = item.format or "book"
-    return router.submit(library, item, needs, asked)
+    return router.create_request(form.library.data, asked)
 
 
 @bp.get("/request/<request_id>")

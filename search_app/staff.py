@@ -117,7 +117,7 @@ def index() -> Response:
     if chosen not in libraries:
         chosen = libraries[0] if libraries else None
     if chosen is None:
-        abort(403, "this account works for no member library")
+        abort(403, _("this account works for no member library"))
     return redirect(url_for("staff.queues", code=chosen))
 
 
@@ -126,10 +126,10 @@ def switch() -> Response:
     """Act for another library (only those the account may act for)."""
     account = auth.current_user()
     if account is None:
-        abort(401, "sign in first")
+        abort(401, _("sign in first"))
     code = request.form.get("library", "")
     if not auth.may(account, "ill", code):
-        abort(403, "your account may not act for this library")
+        abort(403, _("your account may not act for this library"))
     session["staff_lib"] = code
     return redirect(url_for("staff.queues", code=code))
 

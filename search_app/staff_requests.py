@@ -24,6 +24,7 @@ from router.requests import RequestError, parse_event
 from router.track import StateTable
 from router.whatif import what_if
 from search_app import auth
+from search_app.error_text import localise_error
 
 __all__ = ["available_actions", "init_views", "rota_rows"]
 
@@ -80,11 +81,11 @@ def _load(code: str, request_id: str) -> dict[str, Any]:
     try:
         stored = get_router().ledger.get(request_id)
     except RequestNotFound:
-        abort(404, "no such request")
+        abort(404, _("no such request"))
     if not can_see(stored, code):
         account = auth.current_user()
         if account is None or account.role != "consortium_admin":
-            abort(403, "this request is not your library's")
+            abort(403, _("this request is not your library's"))
     return stored
 
 
@@ -124,7 +125,9 @@ def act(code: str, request_id: str) -> Any:
         result = get_router().event(request_id, kind, **event)
     except (RequestError, EventError) as exc:
         status = 422 if isinstance(exc, RequestError) else exc.status
-        return _page(code, stored, status, form=form, error=str(exc), error_field=exc.field)
+        return _page(
+            code, stored, status, form=form, error=localise_error(exc), error_field=exc.field
+        )
     account = auth.current_user()
     assert account is not None
     if result.get("duplicate"):
@@ -149,15 +152,15 @@ def act(code: str, request_id: str) -> Any:
 
 def _event_from(form: dict[str, str], code: str) -> dict[str, Any]:
     if form["type"] not in ACTIONS:
-        raise RequestError("choose an action", field="type")
+        raise RequestError(_("choose an action"), field="type")
     if form["type"] == "refused" and not form["reason"]:
-        raise RequestError("a refusal needs a reason", field="reason")
+        raise RequestError(_("a refusal needs a reason"), field="reason")
     if len(form["reason"]) > 500:
-        raise RequestError("at most 500 characters", field="reason")
+        raise RequestError(_("at most 500 characters"), field="reason")
     if form["type"] == "reroute" and form["to_library"] not in get_router().members_file.members:
-        raise RequestError("choose the member library to send it to", field="to_library")
+        raise RequestError(_("choose the member library to send it to"), field="to_library")
     if not form["nonce"]:
-        raise RequestError("the form is incomplete; reload the page", field="nonce")
+        raise RequestError(_("the form is incomplete; reload the page"), field="nonce")
     payload = {
         "type": form["type"],
         "library": code,
@@ -185,7 +188,7 @@ def whatif(code: str, request_id: str) -> Any:
         weights = Weights.from_mapping(values)
         result = what_if(router, stored, weights)
     except RoutingError as exc:
-        error, status = str(exc), 400
+        error, status = localise_error(exc), 400
     page = render_template(
         "staff/whatif.html",
         code=code,

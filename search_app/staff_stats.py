@@ -35,10 +35,17 @@ def parse_period(args: Any) -> Period:
         try:
             bounds[name] = date.fromisoformat(raw) if raw else None
         except ValueError:
-            abort(400, f"{name}: must be a date YYYY-MM-DD, not {raw[:40]!r}")
+            abort(
+                400,
+                _(
+                    "%(name)s: must be a date YYYY-MM-DD, not %(value)s",
+                    name=name,
+                    value=repr(raw[:40]),
+                ),
+            )
     start, end = bounds["from"], bounds["to"]
     if start and end and start > end:
-        abort(400, "from: must not be after to")
+        abort(400, _("from: must not be after to"))
     return Period(start, end)
 
 

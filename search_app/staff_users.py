@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from search_app import auth
+from search_app.error_text import localise_error
 from search_app.staff_store import ROLES, Account, AccountError
 
 __all__ = ["init_views", "manageable"]
@@ -24,9 +25,9 @@ __all__ = ["init_views", "manageable"]
 def _admin() -> Account:
     account = auth.current_user()
     if account is None:
-        abort(401, "sign in first")
+        abort(401, _("sign in first"))
     if account.role not in ("consortium_admin", "library_admin"):
-        abort(403, "only administrators manage accounts")
+        abort(403, _("only administrators manage accounts"))
     return account
 
 
@@ -97,7 +98,7 @@ def create_user() -> Any:
             address=auth.client_address(),
         )
     except AccountError as exc:
-        return _users_page(admin, 422, form=form, error=str(exc), error_field=exc.field)
+        return _users_page(admin, 422, form=form, error=localise_error(exc), error_field=exc.field)
     flash(_("Account %(name)s created.", name=account.username), "success")
     return redirect(url_for("staff.users"))
 
@@ -108,9 +109,9 @@ def change_user(user_id: int, change: str) -> Any:
     store = auth.get_store()
     target = store.get(user_id)
     if target is None:
-        abort(404, "no such account")
+        abort(404, _("no such account"))
     if not manageable(admin, target):
-        abort(403, "your account may not change this account")
+        abort(403, _("your account may not change this account"))
     where = {"actor": admin.username, "address": auth.client_address()}
     try:
         if change == "active":
@@ -127,7 +128,9 @@ def change_user(user_id: int, change: str) -> Any:
             _grantable(admin, role, libraries)
             store.set_role(user_id, role, libraries, **where)
     except AccountError as exc:
-        return _users_page(admin, 422, error=f"{target.username}: {exc}", error_field=exc.field)
+        return _users_page(
+            admin, 422, error=f"{target.username}: {localise_error(exc)}", error_field=exc.field
+        )
     flash(_("Account %(name)s changed.", name=target.username), "success")
     return redirect(url_for("staff.users"))
 
@@ -161,7 +164,7 @@ def own_account() -> Any:
             address=auth.client_address(),
         )
     except AccountError as exc:
-        return render_template("staff/account.html", error=str(exc)), 422
+        return render_template("staff/account.html", error=localise_error(exc)), 422
     refreshed = store.get(account.id)
     assert refreshed is not None
     auth.log_in(refreshed)  # the password change ended every session, this one continues

@@ -31,6 +31,7 @@ from router.fees import FeeStatement, balances_csv, charges_csv, fee_statement
 from search_app import auth
 from search_app.counter import REPORTS, Report, build_report, parse_month
 from search_app.counter_format import body_rows, report_json, report_table, table_columns
+from search_app.error_text import localise_error
 from search_app.services import get_backend, members
 from search_app.staff_charts import bar_chart
 from search_app.templating import library_name
@@ -86,7 +87,7 @@ def _months() -> tuple[str, str]:
             parse_month(request.args.get("to") or now.strftime("%Y-%m"), "to"),
         )
     except ValueError as exc:
-        abort(400, str(exc))
+        abort(400, localise_error(exc))
 
 
 def _lookup(record: str) -> dict[str, Any] | None:
@@ -113,7 +114,7 @@ def _report(code: str | None, report_id: str | None = None) -> Report:
             institution_id=f"{group.code}:{code}" if code else group.code,
         )
     except ValueError as exc:
-        abort(400, str(exc))
+        abort(400, localise_error(exc))
 
 
 def _charts(code: str | None) -> list[Any]:
@@ -195,7 +196,7 @@ def _statement() -> FeeStatement:
     try:
         month = parse_month(request.args.get("month") or previous, "month")
     except ValueError as exc:
-        abort(400, str(exc))
+        abort(400, localise_error(exc))
     router = get_router()
     policies = {code: lib.policy for code, lib in router.members_file.members.items()}
     return fee_statement(router.ledger, month, policies, router.members_file.consortium.currency)

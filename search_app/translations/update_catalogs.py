@@ -1,52 +1,33 @@
 """Rebuild the catalogs: extract messages, merge them into each locale, compile ``.mo``.
 
-Run from the repository root after changing translatable text::
+Run from anywhere after changing translatable text::
 
     python search_app/translations/update_catalogs.py
 
-(the same as ``pybabel extract`` / ``update`` / ``compile`` with the options in
-``search_app/babel.cfg``). Translators edit ``<locale>/LC_MESSAGES/messages.po``; the
-compiled ``.mo`` files are committed so a fresh clone runs without a build step, and
-``tests/search_app/test_i18n.py`` fails when they are stale.
+It runs :func:`search_app.i18n_catalog.update_all` (the sources are listed in
+``search_app/babel.cfg``: the portal, the staff pages, the resolver's pages). English
+strings are filled from the message ids; translators then edit
+``zh_Hans_CN/LC_MESSAGES/messages.po`` and run this again to compile. The compiled
+``.mo`` files are committed so a fresh clone runs without a build step;
+``tests/search_app/test_i18n.py`` fails when they are stale and
+``tests/i18n/test_catalog_complete.py`` when a message is missing or untranslated.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
+from search_app.i18n_catalog import update_all
 
 
-def main() -> None:
-    pot = HERE / "messages.pot"
-    pybabel = [sys.executable, "-m", "babel.messages.frontend"]
-    subprocess.run(
-        [
-            *pybabel,
-            "extract",
-            "-F",
-            str(HERE.parent / "babel.cfg"),
-            "-k",
-            "_l",
-            "--no-location",
-            "--sort-output",
-            "-o",
-            str(pot),
-            str(HERE.parent),
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-    subprocess.run(
-        [*pybabel, "update", "-i", str(pot), "-d", str(HERE), "--no-fuzzy-matching"],
-        check=True,
-        cwd=ROOT,
-    )
-    subprocess.run([*pybabel, "compile", "-d", str(HERE), "--statistics"], check=True, cwd=ROOT)
+def main() -> int:
+    report = update_all()
+    for locale_dir, missing in report.items():
+        print(f"{locale_dir}: {len(missing)} untranslated")
+        for message in missing:
+            print(f"  {message!r}")
+    return 1 if any(report.values()) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

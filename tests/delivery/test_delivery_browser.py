@@ -88,7 +88,7 @@ def test_upload_then_open_the_link_read_the_notice_and_download(
     notice = tab.locator(".copyright-notice")
     assert "Copyright notice" in notice.inner_text()
     assert "private study or research" in notice.inner_text()
-    assert "5 more time(s)" in tab.locator(".delivery-limits").inner_text()
+    assert "5 more times" in tab.locator(".delivery-limits").inner_text()
     tab.screenshot(path=str(ARTIFACTS / "delivery-notice.png"), full_page=True)
     with tab.expect_download() as caught:
         tab.click("#download")
@@ -98,7 +98,7 @@ def test_upload_then_open_the_link_read_the_notice_and_download(
     download.save_as(saved)
     assert saved.read_bytes() == scan.read_bytes()
     tab.reload()
-    assert "4 more time(s)" in tab.locator(".delivery-limits").inner_text()
+    assert "4 more times" in tab.locator(".delivery-limits").inner_text()
     tab.goto(f"{base}/delivery/{request['id']}?token=wrong&lang=en")
     assert "The link is not valid" in tab.locator(".delivery-refused").inner_text()
     patron.close()

@@ -263,6 +263,7 @@ def test_failed_notice_keeps_the_suggestion_and_tells_the_librarians(
         dead = probe.getsockname()[1]
     app = build_app(tmp_path, clock, EFIRST_SMTP_HOST="127.0.0.1", EFIRST_SMTP_PORT=dead)
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(client, "bor")
     token = csrf(client, LIST)
     client.post(
