@@ -39,7 +39,7 @@ from router.api_auth import (
     session_actor,
 )
 from router.ledger import EventError, RequestNotFound
-from router.requests import RequestError, parse_citation, parse_event, parse_needs
+from router.requests import RequestError, parse_event
 from router.service import CatalogItems, Router
 
 __all__ = ["bp", "get_router", "init_app"]
@@ -157,37 +157,15 @@ def create_request() -> tuple[Response, int, dict[str, str]]:
     library = data.get("library")
     if not isinstance(library, str) or not library:
         raise RequestError("the patron's library code is required", field="library")
-    if library not in router.members_file.members:
-        raise RequestError(f"{library!r} is not a member library", field="library")
+    router.check_borrower(library)
     if caller is not None and caller.via == "api_key" and not caller.acts_for(library):
         raise AuthError(
             f"this API key may not create requests for {library}", status=403, field="library"
         )
-    needs = parse_needs(data.get("needs", {}))
-    item, asked = _item(data, router)
-    if not needs.format:
-        needs.format = item.format or "book"
-    stored = router.submit(library, item, needs, asked, by=caller.actor if caller else None)
+    asked = {key: data[key] for key in ("record_id", "citation") if key in data}
+    asked["needs"] = data.get("needs", {})
+    stored = router.create_request(library, asked, by=caller.actor if caller else None)
     return jsonify(stored), 201, {"Location": f"{bp.url_prefix}/requests/{stored['id']}"}
-
-
-def _item(data: dict[str, Any], router: Router) -> tuple[Any, dict[str, Any]]:
-    has_citation, has_record = "citation" in data, "record_id" in data
-    if has_citation == has_record:
-        raise RequestError("give either a citation or a record_id", field="citation")
-    if router.items is None:
-        raise RequestError("no catalogue is configured", field=None, status=503)
-    if has_record:
-        record_id = data["record_id"]
-        if not isinstance(record_id, str) or not record_id:
-            raise RequestError("must be a record id", field="record_id")
-        item = router.items.by_record_id(record_id)
-        if item is None:
-            raise RequestError(f"no record {record_id!r}", field="record_id", status=404)
-        return item, {"record_id": record_id, "needs": data.get("needs", {})}
-    citation = parse_citation(data["citation"])
-    item = router.items.by_citation(citation)
-    return item, {"citation": data["citation"], "needs": data.get("needs", {})}
 
 
 @bp.get("/requests/<request_id>")

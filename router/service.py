@@ -31,6 +31,7 @@ from router.ledger import Ledger, utcnow
 from router.members import MembersFile, default_members_path
 from router.network import SAMPLE_NETWORK, DeliveryNetwork
 from router.rank import Weights
+from router.requests import RequestError, parse_citation, parse_needs
 
 __all__ = ["CatalogItems", "ItemSource", "Router", "default_network_path"]
 
@@ -187,6 +188,61 @@ class Router:
                 ctx.priors,
             )
         return decide(item, borrower, needs, ctx, today=today or self.today())
+
+    def check_borrower(self, library: str) -> None:
+        """Raise :class:`~router.requests.RequestError` (field ``library``) unless
+        ``library`` is a member that may borrow."""
+        if library not in self.members_file.members:
+            raise RequestError(f"{library!r} is not a member library", field="library")
+
+    def create_request(
+        self, library: str, asked: dict[str, Any], *, by: Actor | None = None
+    ) -> dict[str, Any]:
+        """Look up, decide and record what a patron of ``library`` asked for: the one path
+        of ``POST /api/v1/requests`` and of the portal's request form.
+
+        Parameters
+        ----------
+        library:
+            The borrowing member's code.
+        asked:
+            The request as it is stored: ``needs`` (:func:`~router.requests.parse_needs`)
+            and exactly one of ``record_id`` (a catalogue record) or ``citation``
+            (:func:`~router.requests.parse_citation`); other keys (``channel``) are kept.
+        by:
+            Who asked (default: the signed-in staff member, else a patron).
+
+        Returns
+        -------
+        dict
+            The stored request (:meth:`router.ledger.Ledger.get`'s shape).
+
+        Raises
+        ------
+        RequestError
+            Not a member (field ``library``); bad needs or citation (their field);
+            neither or both of ``record_id`` and ``citation``; no catalogue configured
+            (status 503); no such record (status 404).
+        """
+        self.check_borrower(library)
+        needs = parse_needs(asked.get("needs", {}))
+        has_citation, has_record = "citation" in asked, "record_id" in asked
+        if has_citation == has_record:
+            raise RequestError("give either a citation or a record_id", field="citation")
+        if self.items is None:
+            raise RequestError("no catalogue is configured", field=None, status=503)
+        if has_record:
+            record_id = asked["record_id"]
+            if not isinstance(record_id, str) or not record_id:
+                raise RequestError("must be a record id", field="record_id")
+            item = self.items.by_record_id(record_id)
+            if item is None:
+                raise RequestError(f"no record {record_id!r}", field="record_id", status=404)
+        else:
+            item = self.items.by_citation(parse_citation(asked["citation"]))
+        if not needs.format:
+            needs.format = item.format or "book"
+        return self.submit(library, item, needs, asked, by=by)
 
     def submit(
         self,
