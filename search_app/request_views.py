@@ -42,6 +42,7 @@ from resolver.web import parse_request
 from router.api import get_router
 from router.ledger import RequestNotFound
 from router.service import Router
+from search_app.error_text import localise_error
 from search_app.getit import describe
 from search_app.patron import current_library
 from search_app.patron_requests import PatronRequests
@@ -181,7 +182,7 @@ def form() -> Response | tuple[str, int]:
             stored = submit(get_router(), form)
         except RoutingError as exc:
             target = getattr(form, _error_field(exc))
-            target.errors = [*target.errors, str(exc)]
+            target.errors = [*target.errors, localise_error(exc)]
         else:
             token = patron_store().add(
                 stored["id"],
