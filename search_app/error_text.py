@@ -16,7 +16,7 @@ import re
 
 from flask_babel import get_locale, gettext
 
-__all__ = ["PATTERNS", "localise_error"]
+__all__ = ["PATTERNS", "STATE_DESCRIPTIONS", "localise_error", "state_description"]
 
 
 def _l(message: str) -> str:
@@ -157,6 +157,31 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_p("the user name '{name}' is taken"), _l("The user name %(name)s is taken.")),
     (_p("no account {user}"), _l("There is no account %(user)s.")),
 )
+
+
+#: ``router/states.toml`` descriptions (staff pages), keyed by state; the English text is
+#: the file's own (a test checks they agree).
+STATE_DESCRIPTIONS: dict[str, str] = {
+    "RequestReceived": _l("Sent to the current lender; waiting for its answer."),
+    "ExpectToSupply": _l("The lender expects to supply and is looking for the item."),
+    "WillSupply": _l("The lender will supply; the item or copy is being prepared."),
+    "Loaned": _l("The lender has shipped the loan; it is with the borrowing library or patron."),
+    "Overdue": _l("The loan is past its due date."),
+    "CopyCompleted": _l("The copy was delivered."),
+    "LoanCompleted": _l("The loan was returned to the lender."),
+    "Unfilled": _l(
+        "No lender could supply it; the patron was told and offered a purchase suggestion."
+    ),
+    "Cancelled": _l("Cancelled by the borrowing library or the patron."),
+    "Resolved": _l("Answered without lending: full text online, or the patron's own shelf."),
+}
+
+
+def state_description(state: str, english: str) -> str:
+    """A state's description in the request's language (``english`` if it is unknown
+    or reworded in ``states.toml``)."""
+    known = STATE_DESCRIPTIONS.get(state)
+    return gettext(known) if known == english else english
 
 
 def localise_error(message: object) -> str:

@@ -18,7 +18,7 @@ from babel import Locale
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_translations
 
-from search_app.error_text import localise_error
+from search_app.error_text import localise_error, state_description
 
 __all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "request_translations", "select_locale"]
 
@@ -83,4 +83,5 @@ def init_app(app: Flask) -> Babel:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["localise_error"] = localise_error
+    app.jinja_env.globals["state_description"] = state_description
     return babel
