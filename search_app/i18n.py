@@ -11,16 +11,25 @@ the compiled ``.mo`` files are committed next to them (rebuild with
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Flask, g, request, session
+from babel.dates import format_date, format_time
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 
 from search_app.error_text import localise_error, state_description
 
-__all__ = ["LOCALES", "TRANSLATIONS_DIR", "init_app", "request_translations", "select_locale"]
+__all__ = [
+    "LOCALES",
+    "TRANSLATIONS_DIR",
+    "init_app",
+    "request_translations",
+    "select_locale",
+    "utc_datetime",
+]
 
 #: Supported locales and how each names itself in the language switch.
 LOCALES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
@@ -72,6 +81,30 @@ def request_translations() -> Any:
     return found
 
 
+def utc_datetime(value: datetime | str | None, seconds: bool = False) -> str:
+    """A UTC moment (a datetime or ISO 8601 text) written the reader's way, still in UTC.
+
+    ``2025-03-03T09:00:00+00:00`` is ``2025年3月3日 09:00`` in Chinese and
+    ``Mar 3, 2025 9:00 AM`` in English. Staff pages state their times in UTC (the
+    ledger's clock), so no time-zone conversion happens here; naive values are UTC.
+    Text that is not a timestamp comes back as it is.
+    """
+    if not value:
+        return ""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    assert isinstance(moment, datetime)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    locale = _parsed(select_locale()) if has_request_context() else _parsed("en")
+    time_format = "medium" if seconds else "short"
+    clock = format_time(moment, time_format, tzinfo=UTC, locale=locale)
+    return f"{format_date(moment, 'medium', locale=locale)} {clock}"
+
+
 def init_app(app: Flask) -> Babel:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel = Babel(app, locale_selector=lambda: _parsed(select_locale()))
@@ -84,4 +117,5 @@ def init_app(app: Flask) -> Babel:
     )
     app.jinja_env.filters["localise_error"] = localise_error
     app.jinja_env.globals["state_description"] = state_description
+    app.jinja_env.filters["utc_datetime"] = utc_datetime
     return babel
