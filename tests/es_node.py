@@ -19,6 +19,7 @@ From a shell (``.ci/run`` or a developer)::
 
     python tests/es_node.py fetch     # download + unpack only
     python tests/es_node.py start     # prints the URL; the node keeps running
+                                      # (``--heap 1g``: heap size, default 512m)
     python tests/es_node.py stop      # stops the node started by `start`
 
 ``EFIRST_TEST_ES_URL`` set: :func:`shared_url` uses that node and starts nothing.
@@ -370,7 +371,8 @@ def _cli(argv: list[str]) -> int:
         print(EsNode().fetch())
         return 0
     if action == "start":
-        node = EsNode()
+        heap = argv[argv.index("--heap") + 1] if "--heap" in argv[2:-1] else "512m"
+        node = EsNode(heap=heap)
         url = node.start()
         assert node.process is not None
         STATE_FILE.write_text(
@@ -387,7 +389,7 @@ def _cli(argv: list[str]) -> int:
         shutil.rmtree(state["run_dir"], ignore_errors=True)
         STATE_FILE.unlink()
         return 0
-    print("usage: python tests/es_node.py fetch|start|stop", file=sys.stderr)
+    print("usage: python tests/es_node.py fetch|start [--heap 1g]|stop", file=sys.stderr)
     return 2
 
 

@@ -28,9 +28,17 @@ RETRY_STATUSES = (429, 502, 503, 504)
 _END = object()
 
 
+#: Actions handed to a sender thread at a time (one queue operation per batch, not per
+#: document: the queue's locks cost more than converting a document).
+HANDOFF = 250
+#: Only what the helper reads from a bulk answer (Elasticsearch then writes, and the
+#: client parses, a fraction of the full per-item answers).
+FILTER_PATH = "items.*._id,items.*.status,items.*.error"
+
+
 def _drain(feed: queue.Queue[Any]) -> Iterator[dict[str, Any]]:
-    while (item := feed.get()) is not _END:
-        yield item
+    while (batch := feed.get()) is not _END:
+        yield from batch
 
 
 def _put(feed: queue.Queue[Any], item: Any, sender: threading.Thread) -> bool:
@@ -67,7 +75,8 @@ def send_bulk(
     result = BulkResult()
     errors: list[BaseException] = []
     count = max(1, senders)
-    feeds: list[queue.Queue[Any]] = [queue.Queue(maxsize=chunk_size * 2) for _ in range(count)]
+    depth = max(2, 2 * chunk_size // HANDOFF)  # about two chunks queued per sender
+    feeds: list[queue.Queue[Any]] = [queue.Queue(maxsize=depth) for _ in range(count)]
     lock = threading.Lock()
 
     def send(feed: queue.Queue[Any]) -> None:
@@ -81,6 +90,7 @@ def send_bulk(
                 initial_backoff=initial_backoff,
                 max_backoff=max_backoff,
                 retry_on_status=RETRY_STATUSES,
+                filter_path=FILTER_PATH,
             ):
                 info = next(iter(item.values()))
                 with lock:
@@ -98,13 +108,20 @@ def send_bulk(
     ]
     for thread in threads:
         thread.start()
+    batches: list[list[dict[str, Any]]] = [[] for _ in range(count)]
     try:
         for action in actions:
             n = zlib.crc32(str(action.get("_id", "")).encode()) % count  # one id, one order
-            if errors or not _put(feeds[n], action, threads[n]):
-                break
-    finally:
-        for feed, thread in zip(feeds, threads, strict=True):
+            batch = batches[n]
+            batch.append(action)
+            if len(batch) >= HANDOFF:
+                batches[n] = []
+                if errors or not _put(feeds[n], batch, threads[n]):
+                    break
+    finally:  # what was read is sent, even when reading failed
+        for feed, thread, batch in zip(feeds, threads, batches, strict=True):
+            if batch and not errors:
+                _put(feed, batch, thread)
             _put(feed, _END, thread)
         for thread in threads:
             thread.join()

@@ -152,6 +152,13 @@ def new_index_name(alias: str, now: datetime | None = None) -> str:
     return f"{alias}-{moment.strftime('%Y%m%d%H%M%S%f')}"
 
 
+_EMPTY: tuple[Any, ...] = (None, "")
+_BY_KIND: dict[str, tuple[str, ...]] = {
+    kind: tuple(spec.name for spec in FIELDS if spec.kind == kind)
+    for kind in ("text", "keyword", "integer", "stored")
+}
+
+
 def _values(value: Any) -> list[Any]:
     if value is None or value == "":
         return []
@@ -166,11 +173,13 @@ def _payload(value: Any) -> Any:
     return value
 
 
-def _tokens_of(value: str, memo: dict[str, list[str]]) -> list[str]:
-    found = memo.get(value)
-    if found is None:
-        found = memo[value] = es_tokens(index_text(value))
-    return found
+@lru_cache(maxsize=1 << 16)
+def _text_value(value: str) -> tuple[str, int]:
+    """One text value as Elasticsearch gets it (tokens joined by spaces) and its token
+    count. Cached: subjects, publishers and names recur across documents, and every
+    title and name comes again in ``all``."""
+    tokens = es_tokens(index_text(value))
+    return " ".join(tokens), len(tokens)
 
 
 def to_source(doc: dict[str, Any], stats: TextStats | None = None) -> dict[str, Any]:
@@ -183,24 +192,33 @@ def to_source(doc: dict[str, Any], stats: TextStats | None = None) -> dict[str, 
     if not doc.get("id"):
         raise ValueError("document has no id")
     source: dict[str, Any] = {}
-    counts: dict[str, int] = {}
-    memo: dict[str, list[str]] = {}  # titles and names come again in ``all``
-    for spec in FIELDS:
-        values = _values(doc.get(spec.name))
-        if not values and spec.kind != "text":
+    counts: list[tuple[str, int]] = []
+    for name in _BY_KIND["text"]:
+        texts: list[str] = []
+        total = 0
+        for item in _values(doc.get(name)):
+            text, count = _text_value(item if type(item) is str else str(item))
+            if count:
+                texts.append(text)
+                total += count
+        source[name] = texts or [PLACEHOLDER]
+        counts.append((name, total))
+    for name in _BY_KIND["keyword"]:
+        value = doc.get(name)
+        if value in _EMPTY:
             continue
-        if spec.kind == "text":
-            tokens = [_tokens_of(str(item), memo) for item in values]
-            texts = [" ".join(found) for found in tokens if found]
-            source[spec.name] = texts or [PLACEHOLDER]
-            counts[spec.name] = sum(map(len, tokens))
-        elif spec.kind == "keyword":
-            source[spec.name] = [str(v) for v in values]
-        elif spec.kind == "integer":
-            source[spec.name] = [int(v) for v in values]
-        elif spec.kind == "stored":
-            source[spec.name] = _payload(values[0])
+        if type(value) is list and all(type(v) is str and v for v in value):
+            if value:
+                source[name] = value
+        elif values := _values(value):
+            source[name] = [str(v) for v in values]
+    for name in _BY_KIND["integer"]:
+        if values := _values(doc.get(name)):
+            source[name] = [int(v) for v in values]
+    for name in _BY_KIND["stored"]:
+        if values := _values(doc.get(name)):
+            source[name] = _payload(values[0])
     if stats is not None:  # only for documents that convert completely
-        for name, tokens in counts.items():
+        for name, tokens in counts:
             stats.add(name, tokens)
     return source
