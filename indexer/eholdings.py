@@ -105,10 +105,7 @@ class EHoldingStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = ThreadConnections(self.path, timeout=30, row_factory=None)
-        self._connection().executescript(_SCHEMA)
-
-    def _connection(self) -> sqlite3.Connection:
-        return self._db.get()
+        self._db.get().executescript(_SCHEMA)
 
     def close(self) -> None:
         """Close this thread's connection (other threads close theirs on exit)."""
@@ -190,15 +187,15 @@ class EHoldingStore:
         if library is not None:
             sql += " WHERE library = ?"
             args = (library,)
-        rows = self._connection().execute(sql + " ORDER BY library, package", args)
+        rows = self._db.get().execute(sql + " ORDER BY library, package", args)
         return [Package(*row) for row in rows]
 
     def count(self, library: str | None = None) -> int:
         """Number of e-holdings stored (of one library, or all)."""
         if library is None:
-            return self._connection().execute("SELECT count(*) FROM eholdings").fetchone()[0]
+            return self._db.get().execute("SELECT count(*) FROM eholdings").fetchone()[0]
         sql = "SELECT count(*) FROM eholdings WHERE library = ?"
-        return self._connection().execute(sql, (library,)).fetchone()[0]
+        return self._db.get().execute(sql, (library,)).fetchone()[0]
 
     def lines(self, library: str, package: str | None = None) -> Iterator[EHolding]:
         """Every stored e-holding of ``library`` (one ``package``, or all), in load order."""
@@ -207,7 +204,7 @@ class EHoldingStore:
         if package is not None:
             sql += " AND package = ?"
             args = (library, package)
-        for (data,) in self._connection().execute(sql + " ORDER BY package, eid", args):
+        for (data,) in self._db.get().execute(sql + " ORDER BY package, eid", args):
             yield _decode(data)
 
     def find(
@@ -236,7 +233,7 @@ class EHoldingStore:
             libraries = [library] if isinstance(library, str) else list(library)
             sql += f" AND h.library IN ({','.join('?' * len(libraries))})"
             args += libraries
-        rows = self._connection().execute(sql + " ORDER BY h.eid", args).fetchall()
+        rows = self._db.get().execute(sql + " ORDER BY h.eid", args).fetchall()
         return [_decode(data) for _, data in rows]
 
 

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,19 +92,11 @@ class JobStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "jobs.sqlite3"
         self._db = ThreadConnections(self.path, timeout=60.0, synchronous="FULL")
-        self._conn().executescript(SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
+        self._db.get().executescript(SCHEMA)
 
     def close(self) -> None:
         """Close this thread's connection."""
         self._db.close()
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection."""
-        return self._db.write()
 
     def _job(self, row: sqlite3.Row | None) -> Job | None:
         if row is None:
@@ -130,7 +121,7 @@ class JobStore:
         chunk: int = 1 << 20,
     ) -> Job:
         """Record a job and write ``stream`` (a binary file object) to disk, fsynced."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             job_id = conn.execute(
                 "INSERT INTO upload_jobs (library, kind, package, filename, replace_all, actor,"
                 " state, created_at) VALUES (?,?,?,?,?,?,'queued',?)",
@@ -151,7 +142,7 @@ class JobStore:
         except OSError as exc:
             self.finish(job_id, error=f"the upload could not be stored: {exc}")
             raise
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE upload_jobs SET path = ?, size = ? WHERE id = ?",
                 (str(target), size, job_id),
@@ -163,7 +154,7 @@ class JobStore:
     # -- reading -------------------------------------------------------------------------
 
     def get(self, job_id: int) -> Job | None:
-        row = self._conn().execute("SELECT * FROM upload_jobs WHERE id = ?", (job_id,))
+        row = self._db.get().execute("SELECT * FROM upload_jobs WHERE id = ?", (job_id,))
         return self._job(row.fetchone())
 
     def jobs(self, library: str | None = None, limit: int = 50) -> list[Job]:
@@ -172,18 +163,20 @@ class JobStore:
         if library is not None:
             sql += " WHERE library = ?"
             params.append(library)
-        rows = self._conn().execute(f"{sql} ORDER BY id DESC LIMIT ?", (*params, limit))  # noqa: S608
+        rows = self._db.get().execute(f"{sql} ORDER BY id DESC LIMIT ?", (*params, limit))  # noqa: S608
         return [job for job in map(self._job, rows) if job is not None]
 
     def queued(self) -> list[Job]:
-        rows = self._conn().execute("SELECT * FROM upload_jobs WHERE state = 'queued' ORDER BY id")
+        rows = self._db.get().execute(
+            "SELECT * FROM upload_jobs WHERE state = 'queued' ORDER BY id"
+        )
         return [job for job in map(self._job, rows) if job is not None]
 
     # -- state changes -------------------------------------------------------------------
 
     def claim(self, job_id: int) -> Job | None:
         """Take a queued job for processing (None if someone else took it)."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             taken = conn.execute(
                 "UPDATE upload_jobs SET state = 'running', started_at = ?, error = ''"
                 " WHERE id = ? AND state = 'queued' AND path != ''",
@@ -200,7 +193,7 @@ class JobStore:
         rejects_path: str = "",
     ) -> None:
         """``done`` with a report, or ``failed`` with an error."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE upload_jobs SET state = ?, finished_at = ?, report = ?, error = ?,"
                 " rejects_path = ? WHERE id = ?",
@@ -216,7 +209,7 @@ class JobStore:
 
     def requeue(self, job_id: int) -> bool:
         """Queue a failed (or stuck) job again; its file is still there."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     "UPDATE upload_jobs SET state = 'queued', started_at = NULL"
@@ -228,7 +221,7 @@ class JobStore:
     def requeue_stale(self, stale_after: timedelta = timedelta(hours=2)) -> int:
         """Queue again the jobs left ``running`` (a crashed runner) for ``stale_after``."""
         limit = (datetime.now(UTC) - stale_after).isoformat(timespec="seconds")
-        with self._write() as conn:
+        with self._db.write() as conn:
             return conn.execute(
                 "UPDATE upload_jobs SET state = 'queued', started_at = NULL"
                 " WHERE state = 'running' AND started_at < ?",

@@ -32,7 +32,6 @@ import sqlite3
 import uuid
 import warnings
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -211,15 +210,7 @@ class DeliveryStore:
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         self._db = ThreadConnections(self.path, timeout=30, synchronous="FULL")
-        self._connect().executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection."""
-        return self._db.write()
+        self._db.get().executescript(_SCHEMA)
 
     def file_path(self, document_id: str) -> Path:
         return self.root / f"{document_id}.pdf"
@@ -251,7 +242,7 @@ class DeliveryStore:
         document_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
         target = self.file_path(document_id)
-        with self._write() as conn:
+        with self._db.write() as conn:
             if conn.execute(
                 "SELECT 1 FROM documents WHERE request_id = ?", (request_id,)
             ).fetchone():
@@ -320,7 +311,7 @@ class DeliveryStore:
         no longer be opened. The access limits stay those of the document."""
         now = self.clock()
         token = secrets.token_urlsafe(32)
-        with self._write() as conn:
+        with self._db.write() as conn:
             row = self._row(conn, request_id)
             if row is None or self._closed(row, now) or row["patron_email"] != patron_email:
                 return None
@@ -331,7 +322,7 @@ class DeliveryStore:
     # -- opening ---------------------------------------------------------------------------
 
     def document(self, request_id: str) -> Document | None:
-        conn = self._connect()
+        conn = self._db.get()
         row = self._row(conn, request_id)
         return self._document(row) if row is not None else None
 
@@ -406,7 +397,7 @@ class DeliveryStore:
         action = "download" if download else "notice"
         refused: AccessRefused | None = None
         data = b""
-        with self._write() as conn:
+        with self._db.write() as conn:
             try:
                 row = self._check(conn, request_id, token, now)
                 if download:
@@ -464,7 +455,7 @@ class DeliveryStore:
 
     def access_log(self, request_id: str) -> list[dict[str, Any]]:
         """Every logged access to ``request_id``'s copy, oldest first."""
-        conn = self._connect()
+        conn = self._db.get()
         rows = conn.execute(
             "SELECT at, address, action, outcome, detail FROM access_log"
             " WHERE request_id = ? ORDER BY seq",
@@ -477,7 +468,7 @@ class DeliveryStore:
         ``orphan_age`` that no live document owns. Safe to repeat and to run concurrently."""
         now = self.clock()
         counts = {EXPIRED: 0, USED_UP: 0}
-        with self._write() as conn:
+        with self._db.write() as conn:
             rows = conn.execute(
                 "SELECT * FROM documents WHERE deleted_at IS NULL"
                 " AND (expires_at <= ? OR accesses >= max_accesses)",

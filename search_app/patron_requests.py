@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,11 +55,7 @@ class PatronRequests:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = ThreadConnections(path, timeout=10, synchronous="FULL")
-        self._connect().execute(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
+        self._db.get().execute(_SCHEMA)
 
     def add(self, request_id: str, *, name: str, email: str, library: str) -> str:
         """Remember the patron of ``request_id``; returns the new status token."""
@@ -77,7 +72,7 @@ class PatronRequests:
         """The patron of ``request_id`` if ``token`` is its token, else None."""
         if not token or len(token) > 200:
             return None
-        conn = self._connect()
+        conn = self._db.get()
         row = conn.execute(
             "SELECT * FROM patron_requests WHERE request_id = ?", (request_id,)
         ).fetchone()

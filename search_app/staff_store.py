@@ -26,7 +26,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,26 +161,18 @@ class StaffStore:
         self.lock_for = lock_for
         self._db = ThreadConnections(self.path, timeout=60.0, synchronous="FULL", foreign_keys=True)
         self._dummy_hash = ""  # made on first use: hashing is deliberately slow
-        self._conn().executescript(SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
+        self._db.get().executescript(SCHEMA)
 
     def close(self) -> None:
         """Close this thread's connection."""
         self._db.close()
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection."""
-        return self._db.write()
 
     # -- reading -----------------------------------------------------------------------
 
     def _account(self, row: sqlite3.Row | None) -> Account | None:
         if row is None:
             return None
-        libraries = self._conn().execute(
+        libraries = self._db.get().execute(
             "SELECT library FROM staff_libraries WHERE user_id = ? ORDER BY library", (row["id"],)
         )
         locked = row["locked_until"]
@@ -197,11 +188,11 @@ class StaffStore:
         )
 
     def get(self, user_id: int) -> Account | None:
-        row = self._conn().execute("SELECT * FROM staff_users WHERE id = ?", (user_id,))
+        row = self._db.get().execute("SELECT * FROM staff_users WHERE id = ?", (user_id,))
         return self._account(row.fetchone())
 
     def find(self, username: str) -> Account | None:
-        row = self._conn().execute(
+        row = self._db.get().execute(
             "SELECT * FROM staff_users WHERE username = ?", (username.strip().lower(),)
         )
         return self._account(row.fetchone())
@@ -216,11 +207,13 @@ class StaffStore:
                 " (SELECT user_id FROM staff_libraries WHERE library = ?) ORDER BY username"
             )
             params = (library,)
-        rows = self._conn().execute(sql, params).fetchall()
+        rows = self._db.get().execute(sql, params).fetchall()
         return [a for a in (self._account(r) for r in rows) if a is not None]
 
     def password_hash(self, user_id: int) -> str:
-        row = self._conn().execute("SELECT password_hash FROM staff_users WHERE id = ?", (user_id,))
+        row = self._db.get().execute(
+            "SELECT password_hash FROM staff_users WHERE id = ?", (user_id,)
+        )
         found = row.fetchone()
         return found[0] if found else ""
 
@@ -251,7 +244,7 @@ class StaffStore:
         check_password_rules(password, name)
         now = _stamp(self.clock())
         hashed = generate_password_hash(password, method=self.hash_method)
-        with self._write() as conn:
+        with self._db.write() as conn:
             if conn.execute("SELECT 1 FROM staff_users WHERE username = ?", (name,)).fetchone():
                 raise AccountError(f"the user name {name!r} is taken", "username")
             cursor = conn.execute(
@@ -273,7 +266,7 @@ class StaffStore:
         account = self._require(user_id)
         check_password_rules(password, account.username)
         hashed = generate_password_hash(password, method=self.hash_method)
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE staff_users SET password_hash = ?, auth_version = auth_version + 1,"
                 " locked_until = NULL, updated_at = ? WHERE id = ?",
@@ -296,7 +289,7 @@ class StaffStore:
         libs = sorted({code.strip() for code in libraries if code.strip()})
         if role != "consortium_admin" and not libs:
             raise AccountError(f"a {role} account needs its library", "library")
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE staff_users SET role = ?, auth_version = auth_version + 1, updated_at = ?"
                 " WHERE id = ?",
@@ -314,7 +307,7 @@ class StaffStore:
 
     def set_active(self, user_id: int, active: bool, *, actor: str, address: str = "") -> None:
         account = self._require(user_id)
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE staff_users SET active = ?, auth_version = auth_version + 1,"
                 " updated_at = ? WHERE id = ?",
@@ -327,7 +320,7 @@ class StaffStore:
 
     def unlock(self, user_id: int, *, actor: str, address: str = "") -> None:
         account = self._require(user_id)
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute("UPDATE staff_users SET locked_until = NULL WHERE id = ?", (user_id,))
             conn.execute(
                 "INSERT INTO staff_logins (username, at, ok, address) VALUES (?,?,1,'unlock')",
@@ -366,7 +359,7 @@ class StaffStore:
         self._attempt(name, now, False, address)
         if self._recent_failures(name, now) >= self.max_failures:
             until = now + self.lock_for
-            with self._write() as conn:
+            with self._db.write() as conn:
                 conn.execute(
                     "UPDATE staff_users SET locked_until = ? WHERE id = ?",
                     (_stamp(until), account.id),
@@ -377,7 +370,7 @@ class StaffStore:
         return None
 
     def _attempt(self, name: str, now: datetime, ok: bool, address: str) -> None:
-        self._conn().execute(
+        self._db.get().execute(
             "INSERT INTO staff_logins (username, at, ok, address) VALUES (?,?,?,?)",
             (name, _stamp(now), int(ok), address),
         )
@@ -385,7 +378,7 @@ class StaffStore:
     def _recent_failures(self, name: str, now: datetime) -> int:
         """Failures since the window opened and since the last success (or unlock)."""
         since = _stamp(now - self.window)
-        row = self._conn().execute(
+        row = self._db.get().execute(
             "SELECT COUNT(*) FROM staff_logins WHERE username = ? AND ok = 0 AND at > ?"
             " AND seq > COALESCE((SELECT MAX(seq) FROM staff_logins WHERE username = ?"
             " AND ok = 1), 0)",
@@ -430,7 +423,7 @@ class StaffStore:
         address: str = "",
     ) -> None:
         """Write one audit entry (for changes made elsewhere, e.g. request actions)."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             self._audit(conn, actor, action, target, library, details or {}, address)
 
     def audit_entries(self, library: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -439,5 +432,5 @@ class StaffStore:
         if library:
             sql += " WHERE ',' || library || ',' LIKE ?"
             params.append(f"%,{library},%")
-        rows = self._conn().execute(f"{sql} ORDER BY seq DESC LIMIT ?", (*params, limit))  # noqa: S608
+        rows = self._db.get().execute(f"{sql} ORDER BY seq DESC LIMIT ?", (*params, limit))  # noqa: S608
         return [{**dict(row), "details": json.loads(row["details"])} for row in rows]

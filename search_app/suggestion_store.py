@@ -106,11 +106,7 @@ class SuggestionStore:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = ThreadConnections(self.path, timeout=30, synchronous="FULL")
-        self._connect().executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
+        self._db.get().executescript(_SCHEMA)
 
     def add(
         self,
@@ -158,7 +154,7 @@ class SuggestionStore:
         requests, latest request (ISO time). ``sort`` is a key of :data:`SORTS`."""
         order = SORTS.get(sort, SORTS["latest"])
         direction = "DESC" if descending else "ASC"
-        conn = self._connect()
+        conn = self._db.get()
         rows = conn.execute(
             "SELECT group_key, MAX(product_type) AS product_type, MAX(title) AS title,"
             " MAX(link) AS link, COUNT(*) AS requests, MAX(created_at) AS latest"
@@ -170,7 +166,7 @@ class SuggestionStore:
 
     def group(self, library: str, key: str) -> list[Suggestion]:
         """Every suggestion of one group, newest first."""
-        conn = self._connect()
+        conn = self._db.get()
         rows = conn.execute(
             "SELECT * FROM suggestions WHERE library = ? AND group_key = ?"
             " ORDER BY created_at DESC, id DESC",
@@ -180,7 +176,7 @@ class SuggestionStore:
 
     def all(self, library: str) -> list[Suggestion]:
         """Every suggestion of ``library``, newest first (for the CSV)."""
-        conn = self._connect()
+        conn = self._db.get()
         rows = conn.execute(
             "SELECT * FROM suggestions WHERE library = ? ORDER BY created_at DESC, id DESC",
             (library,),
@@ -190,7 +186,7 @@ class SuggestionStore:
     # -- notices -----------------------------------------------------------------------
 
     def notify(self, library: str) -> Notify:
-        conn = self._connect()
+        conn = self._db.get()
         row = conn.execute(
             "SELECT * FROM suggestion_notify WHERE library = ?", (library,)
         ).fetchone()

@@ -147,11 +147,7 @@ class UsageStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout_ms = busy_timeout_ms
         self._db = ThreadConnections(self.path, timeout=busy_timeout_ms / 1000)
-        self._connection().executescript(SCHEMA)
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection."""
-        return self._db.get()
+        self._db.get().executescript(SCHEMA)
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -162,7 +158,7 @@ class UsageStore:
     def add(self, event: UsageEvent) -> bool:
         """Store one event (one autocommit INSERT); False when the write failed (logged)."""
         try:
-            self._connection().execute(_INSERT_EVENT, _event_row(event))
+            self._db.get().execute(_INSERT_EVENT, _event_row(event))
         except sqlite3.Error:
             log.exception("usage: %s event for record %r not stored", event.kind, event.record)
             return False
@@ -178,7 +174,7 @@ class UsageStore:
     def remember_title(self, info: TitleInfo) -> None:
         """Keep (or refresh) what reports show about ``info.record``; failures are logged."""
         try:
-            self._connection().execute(
+            self._db.get().execute(
                 "INSERT OR REPLACE INTO usage_titles (record, title, data_type, publisher, doi,"
                 " isbn, print_issn, online_issn, yop, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (*astuple(info), _stamp(datetime.now(UTC))),
@@ -198,14 +194,14 @@ class UsageStore:
         if library is not None:
             sql += " AND library = ?"
             params.append(library)
-        yield from self._connection().execute(sql + " ORDER BY at, id", params)
+        yield from self._db.get().execute(sql + " ORDER BY at, id", params)
 
     def titles(self, records: Iterable[str]) -> dict[str, TitleInfo]:
         """The stored title snapshots of ``records`` (those known)."""
         wanted = sorted(set(records))
         found: dict[str, TitleInfo] = {}
         names = [f.name for f in fields(TitleInfo)]
-        conn = self._connection()
+        conn = self._db.get()
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
