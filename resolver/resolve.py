@@ -20,16 +20,14 @@ Order of options:
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from cachetools import TTLCache
-
 from indexer.backends.base import SearchBackend
+from indexer.cache import GenerationCache
 from mappings.coverage import covers
 from mappings.schema import Citation, EHolding
 from mappings.text import title_key
@@ -153,30 +151,19 @@ class Resolver:
         self.consortium = tuple(consortium)
         self.request_url = request_url
         self.today = today
-        self._cache: TTLCache[tuple[Hashable, ...], Resolution] = TTLCache(cache_size, cache_ttl)
-        self._lock = threading.Lock()
-        self._generation: str | None = None
+        self._cache = GenerationCache(cache_size, cache_ttl)
 
     def resolve(self, citation: Citation, library: str = "") -> Resolution:
-        """The options for ``citation`` and the patron's ``library`` (cached)."""
-        generation = self.backend.generation
-        key = (citation_key(citation), library)
-        with self._lock:
-            if generation != self._generation:
-                self._cache.clear()
-                self._generation = generation
-            hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        resolution = self.resolve_uncached(citation, library)
-        with self._lock:
-            if generation == self._generation:
-                self._cache[key] = resolution
-        return resolution
+        """The options for ``citation`` and the patron's ``library`` (cached until the
+        index generation changes or ``cache_ttl`` passes)."""
+        return self._cache.get_or_compute(
+            self.backend.generation,
+            (citation_key(citation), library),
+            lambda: self.resolve_uncached(citation, library),
+        )
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def resolve_uncached(self, citation: Citation, library: str = "") -> Resolution:
         clusters, matched_by = find_clusters(self.backend, citation)

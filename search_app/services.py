@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cachetools import TTLCache
 from flask import Flask, current_app
 
 from indexer.backends import SearchBackend, SearchQuery, SearchResults, open_backend
+from indexer.cache import GenerationCache
 from indexer.settings import Settings
 from router.members import default_members_path
 from search_app.members import MemberDirectory, Members
@@ -36,36 +36,8 @@ __all__ = [
 EXTENSION = "efirst"
 
 
-@dataclass
-class SearchCache:
-    """Hot queries: a TTL cache behind a lock, emptied when the index generation changes."""
-
-    maxsize: int
-    ttl: float
-    _cache: TTLCache = field(init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    _generation: str | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self._cache = TTLCache(maxsize=max(self.maxsize, 1), ttl=self.ttl)
-
-    def get_or_compute(self, generation: str, key: bytes, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if generation != self._generation:
-                self._cache.clear()
-                self._generation = generation
-            hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        value = compute()  # outside the lock: slow queries never block cached ones
-        with self._lock:
-            if generation == self._generation:
-                self._cache[key] = value
-        return value
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._cache)
+#: The search and page caches (one implementation with the resolver's).
+SearchCache = GenerationCache
 
 
 @dataclass

@@ -120,5 +120,5 @@ def test_cache_hits_and_generation_invalidation(resolver: Resolver, backend) -> 
     first = resolver.resolve(citation, "LIB1")
     assert resolver.resolve(citation, "LIB1") is first
     assert resolver.resolve(citation, "LIB2") is not first
-    resolver._generation = "stale"  # as if the index had been rebuilt
+    resolver._cache._generation = "stale"  # as if the index had been rebuilt
     assert resolver.resolve(citation, "LIB1") is not first
