@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from indexer.settings import Settings
-from search_app.config import ENV_KEYS
+from search_app.config import ENV_KEYS, SETTINGS, Setting
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
@@ -60,6 +60,80 @@ def _app_env(compose: dict) -> dict[str, str]:
     return {k: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(v)) for k, v in env.items()}
 
 
+#: Settings an operator does not set through compose, and why (every other setting of
+#: ``SETTINGS`` must be passed through to the app and the scheduler).
+NOT_PASSED = {
+    "EFIRST_PORT": "compose itself reads it (the published port), not the application",
+}
+#: Settings compose fixes instead of passing through, and why.
+FIXED = {
+    "EFIRST_DATA_DIR": "the mount point of the efirst-data volume inside the container",
+}
+_PASSED = re.compile(r"^\$\{(?P<name>\w+):-(?P<default>[^}]*)\}$")
+
+
+def _env_spelling(setting: Setting) -> str:
+    """A setting's default as an environment value."""
+    value = setting.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
+
+
+def _raw_env(service: str) -> dict[str, str]:
+    """A service's environment as written (``${...}`` not resolved)."""
+    text = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
+    return {k: str(v) for k, v in yaml.safe_load(text)["services"][service]["environment"].items()}
+
+
+@pytest.mark.parametrize(
+    "setting", [s for s in SETTINGS if s.type is not object], ids=lambda s: s.name
+)
+def test_every_operator_setting_is_passed_through(setting):
+    """A variable set in the shell or `.env` reaches the containers, with the app's default."""
+    env = _raw_env("app")
+    if setting.name in NOT_PASSED:
+        assert setting.name not in env
+        return
+    if setting.name in FIXED:
+        assert env[setting.name] and "$" not in env[setting.name]
+        return
+    assert setting.name in env, f"{setting.name} is not passed through by docker/compose.yaml"
+    found = _PASSED.match(env[setting.name])
+    assert found and found["name"] == setting.name, f"{setting.name}: {env[setting.name]!r}"
+    default = found["default"]
+    if setting.name == "EFIRST_SEARCH_URL":
+        assert default == "http://elasticsearch:9200"  # this deployment's engine
+    elif default:
+        assert default == _env_spelling(setting), f"{setting.name}: default differs from SETTINGS"
+    else:  # empty: the application's default, for every type but a text with a default
+        assert setting.type is not str or setting.default == "", setting.name
+
+
+def test_the_scheduler_gets_the_apps_environment_and_data(compose):
+    services = compose["services"]
+    assert _raw_env("scheduler") == _raw_env("app")
+    assert services["scheduler"]["volumes"] == services["app"]["volumes"]
+    assert services["scheduler"]["image"] == services["app"]["image"]
+    assert services["scheduler"]["build"] == services["app"]["build"]
+    assert services["scheduler"]["healthcheck"]["test"]
+
+
+def test_an_empty_passed_value_means_the_default():
+    """What compose passes when nothing is set is exactly the application's defaults."""
+    from search_app.config import DEFAULTS, load_config
+
+    env = {k: v for k, v in _app_env(yaml.safe_load((DOCKER / "compose.yaml").read_text()))
+           .items() if k in ENV_KEYS}  # fmt: skip
+    env["EFIRST_DATA_DIR"] = DEFAULTS["EFIRST_DATA_DIR"]
+    env["EFIRST_SEARCH_URL"] = ""
+    env["EFIRST_SECRET_KEY"] = "x"
+    config, defaults = load_config(environ=env), load_config(environ={"EFIRST_SECRET_KEY": "x"})
+    assert {k: config[k] for k in ENV_KEYS} == {k: defaults[k] for k in ENV_KEYS}
+
+
 def test_elasticsearch_image_is_pinned_to_the_test_node_version(compose):
     image = compose["services"]["elasticsearch"]["image"]
     assert image == f"docker.elastic.co/elasticsearch/elasticsearch:{es_node.ES_VERSION}"
@@ -69,7 +143,8 @@ def test_elasticsearch_image_is_pinned_to_the_test_node_version(compose):
 
 def test_app_environment_names_are_the_ones_the_code_reads(compose):
     env = _app_env(compose)
-    assert set(env) <= set(ENV_KEYS), set(env) - set(ENV_KEYS)
+    declared = {s.name for s in SETTINGS}
+    assert set(env) <= declared, set(env) - declared
     settings = Settings.from_env(env)
     assert settings.search_url == "http://elasticsearch:9200"
     assert settings.index_name == "efirst"
@@ -110,10 +185,16 @@ def test_image_runs_as_an_unprivileged_user(dockerfile):
 
 
 def test_every_app_setting_is_documented():
+    """Each variable compose reads is in docker/README.md or (an application setting) in
+    docs/configuration.md, which the README links to."""
     readme = (DOCKER / "README.md").read_text(encoding="utf-8")
+    settings_doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert "(../docs/configuration.md)" in readme
     compose_text = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
     for name in set(re.findall(r"\$\{(\w+)", compose_text)) | {"EFIRST_DATA_DIR"}:
-        assert f"`{name}`" in readme, f"{name} is not documented in docker/README.md"
+        declared = name in {s.name for s in SETTINGS}
+        where = settings_doc if declared else readme
+        assert f"`{name}`" in where, f"{name} is not documented"
 
 
 def _free_port() -> int:
