@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from indexer.backends import SearchBackend, SearchQuery, SearchResults, open_backend
 from indexer.cache import GenerationCache
 from indexer.settings import Settings
+from mappings.errors import BackendError
 from router.members import default_members_path
 from search_app.members import MemberDirectory, Members
 
@@ -120,4 +121,8 @@ def cached_page(key: bytes, render: Callable[[], str]) -> str:
     ``key`` must name everything the part depends on besides the index.
     """
     found = services()
-    return found.pages.get_or_compute(found.backend().generation, key, render)
+    try:
+        generation = found.backend().generation
+    except BackendError:  # engine unreachable or refusing: no caching; ``render`` runs
+        return render()  # the search, whose error handler answers 503
+    return found.pages.get_or_compute(generation, key, render)

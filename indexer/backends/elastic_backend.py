@@ -330,9 +330,11 @@ class ElasticBackend(SearchBackend):
         """Index version and refresh counter: changes when searchable content changes.
 
         Read at most once per :data:`GENERATION_TTL` seconds (every portal search asks);
-        this process's own refreshes and rebuilds are seen at once. Never raises: with
-        the node unreachable the key changes every second (nothing is reused) and the
-        search that follows reports the outage.
+        this process's own refreshes and rebuilds are seen at once. An outage never
+        raises here: with the node unreachable the key changes every second (nothing is
+        reused) and the search that follows reports it. A refusal (the URL is not
+        Elasticsearch, the alias is an index) raises :class:`BackendError`; the portal's
+        page cache then renders uncached, and the search reports it (503).
         """
         now = time.monotonic()
         if self._generation is not None and now - self._generation[0] < GENERATION_TTL:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import elastic_transport
-from elasticsearch import ApiError
+from elasticsearch import ApiError, UnsupportedProductError
 
 from mappings.errors import BackendError, BackendUnavailable
 
@@ -57,6 +57,11 @@ def translate_errors(url: str, action: str) -> Iterator[None]:
         raise BackendUnavailable(
             f"Elasticsearch at {url} cannot be reached while {action} "
             f"(is it running? EFIRST_SEARCH_URL={url}): {exc.message}"
+        ) from exc
+    except UnsupportedProductError as exc:
+        raise BackendError(
+            f"the server at {url} answers, but it is not Elasticsearch (while {action}); "
+            f"check EFIRST_SEARCH_URL"
         ) from exc
     except ApiError as exc:
         status = exc.meta.status
