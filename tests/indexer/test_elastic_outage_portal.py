@@ -65,9 +65,7 @@ def outage(request, other_server) -> tuple[str, str]:
 @pytest.fixture
 def client(outage, tmp_path):
     url, _ = outage
-    app = create_app(
-        {"EFIRST_DATA_DIR": str(tmp_path), "EFIRST_SEARCH_URL": url, "TESTING": False}
-    )
+    app = create_app({"EFIRST_DATA_DIR": str(tmp_path), "EFIRST_SEARCH_URL": url, "TESTING": False})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # what gunicorn's workers see
     return app.test_client()
 
