@@ -57,7 +57,10 @@ def router(app: Flask) -> Router:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A browser asking for English pages (the app's default is Chinese)."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser
 
 
 def token_of(html: str) -> str:
