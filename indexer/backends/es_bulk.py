@@ -1,8 +1,9 @@
 """Bulk writes to Elasticsearch: documents prepared here while the node indexes the last batch.
 
 :func:`send_bulk` runs :func:`elasticsearch.helpers.streaming_bulk` in sender threads,
-each fed through a bounded queue, so the caller's thread keeps reading and converting
-documents (catalog reads, text analysis) while Elasticsearch indexes the previous chunk.
+each fed through a bounded queue (:data:`HANDOFF` actions at a time), so the caller's
+thread keeps reading and converting documents (catalog reads, text analysis) while
+Elasticsearch indexes the previous chunk.
 The caller's iterator is only ever advanced in the caller's thread (sqlite connections
 must stay in theirs). 429/502/503/504 answers are retried with exponential back-off by
 the helper; documents that still fail come back as ``(id, reason)`` in the result.
