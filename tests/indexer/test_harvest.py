@@ -1,6 +1,7 @@
-"""OAI-PMH harvesting against pyoai's real OAI-PMH server on 127.0.0.1.
+"""OAI-PMH harvesting against a real OAI-PMH server implementation on 127.0.0.1.
 
-The server (``oaipmh.server.Server`` from PyPI ``pyoai``, written by Infrae) serves the
+The server (``oaipmh.server.Server`` from PyPI ``oaipmh``, the maintained successor of
+Infrae's ``pyoai``) serves the
 50 real Zenodo oai_dc records of ``zenodo__ListRecords_oai_dc_from_2026-04-01.xml`` in
 batches of 7, so every harvest walks 8 resumptionToken pages.
 """
