@@ -41,9 +41,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from mappings.schema import FORMATS, Library
@@ -53,12 +51,12 @@ from router.members import DELIVERY_METHODS, SAMPLE_MEMBERS, MembersFileError, d
 from router.members_write import member_entry, update_member
 from search_app import admin_forms, admin_holdings, admin_images, auth
 from search_app.services import members, services
+from search_app.staff_frame import staff_blueprint
 
 __all__ = ["SAMPLE_RECORD", "bp", "init_app", "members_path"]
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-auth.protect_blueprint(bp)
-bp.record_once(lambda state: auth.init_app(state.app))
+staff_blueprint(bp, cache_control=False)  # downloads may be cached: see _no_store
 
 SECTIONS = {
     "institution": admin_forms.parse_institution,
@@ -89,27 +87,6 @@ def _no_store(response: Response) -> Response:
     if not request.path.endswith((".csv", ".mrc", ".txt", ".tsv")):
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException) -> tuple[str, int]:
-    status = exc.code or 500
-    if isinstance(exc, CSRFError):
-        message = _("The form has expired or did not come from this site; reload and retry.")
-    else:
-        message = exc.description or ""
-    return render_template("staff/error.html", status=status, message=message), status
-
-
-@bp.context_processor
-def _context() -> dict[str, Any]:
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
 
 
 def members_path() -> Path:

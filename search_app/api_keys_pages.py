@@ -17,50 +17,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from router.api import get_router
 from router.api_keys import ApiKeyError
 from search_app import auth
+from search_app.staff_frame import staff_blueprint
 
 __all__ = ["MAX_LABEL", "bp"]
 
 MAX_LABEL = 100
-bp = Blueprint("api_keys", __name__, url_prefix="/staff/lib/<code>/api-keys")
-auth.protect_blueprint(bp)
-bp.record_once(lambda state: auth.init_app(state.app))
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """A page may hold a new key: never cached."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException) -> tuple[str, int]:
-    status = exc.code or 500
-    if isinstance(exc, CSRFError):
-        message = _("The form has expired or did not come from this site; reload and retry.")
-    else:
-        message = exc.description or ""
-    return render_template("staff/error.html", status=status, message=message), status
-
-
-@bp.context_processor
-def _context() -> dict[str, Any]:
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
+bp = staff_blueprint(Blueprint("api_keys", __name__, url_prefix="/staff/lib/<code>/api-keys"))
 
 
 def _consortium() -> str:

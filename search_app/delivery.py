@@ -40,11 +40,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mappings.errors import BackendError, RoutingError
@@ -55,6 +53,7 @@ from search_app import auth
 from search_app.delivery_store import AccessRefused, DeliveryError, DeliveryStore, Document
 from search_app.mailer import MailError, mail_enabled, send_mail
 from search_app.request_views import patron_store
+from search_app.staff_frame import error_message, staff_context
 
 __all__ = ["bp", "delivery_settings", "delivery_store", "init_app"]
 
@@ -119,12 +118,11 @@ bp.after_request(_no_store)
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException) -> tuple[str, int]:
     status = exc.code or 500
-    message = exc.description or ""
     if isinstance(exc, RequestEntityTooLarge):
         limit = int(delivery_settings()["max_bytes"])
         message = _("The file is too large: the limit is %(limit)s bytes.", limit=f"{limit:,}")
-    elif isinstance(exc, CSRFError):
-        message = _("The form has expired or did not come from this site; reload and retry.")
+    else:
+        message = error_message(exc)
     if request.path.startswith("/staff/"):
         return render_template("staff/error.html", status=status, message=message), status
     return render_template("delivery/error.html", status=status, message=message), status
@@ -133,15 +131,7 @@ def _error_page(exc: HTTPException) -> tuple[str, int]:
 @bp.context_processor
 def _staff_context() -> dict[str, Any]:
     """What the staff page frame (staff/base.html) needs, as the staff blueprint gives it."""
-    if not request.path.startswith("/staff/"):
-        return {}
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
+    return staff_context() if request.path.startswith("/staff/") else {}
 
 
 def patron_email(request_id: str) -> str:

@@ -22,49 +22,17 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from router.api import get_router
 from router.queues import queue
 from search_app import auth, staff_requests, staff_stats, staff_users
+from search_app.staff_frame import staff_blueprint
 from search_app.staff_store import LockedOut
 
 __all__ = ["bp"]
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-auth.protect_blueprint(bp)
-bp.record_once(lambda state: auth.init_app(state.app))
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """Staff pages hold patron data: never cached."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException) -> tuple[str, int]:
-    """Errors on staff pages say what went wrong (the portal's page stays terse)."""
-    status = exc.code or 500
-    if isinstance(exc, CSRFError):
-        message = _("The form has expired or did not come from this site; reload and retry.")
-    else:
-        message = exc.description or ""
-    return render_template("staff/error.html", status=status, message=message), status
-
-
-@bp.context_processor
-def _staff_context() -> dict[str, Any]:
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
+bp = staff_blueprint(Blueprint("staff", __name__, url_prefix="/staff"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -21,9 +21,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
 
 from mappings.errors import ConsortiumError
 from router.api import get_router
@@ -34,14 +33,13 @@ from search_app.counter_format import body_rows, report_json, report_table, tabl
 from search_app.error_text import localise_error
 from search_app.services import get_backend, members
 from search_app.staff_charts import bar_chart
+from search_app.staff_frame import staff_blueprint
 from search_app.templating import library_name
 from search_app.usage import get_store
 
 __all__ = ["bp"]
 
-bp = Blueprint("usage_stats", __name__, url_prefix="/staff")
-auth.protect_blueprint(bp)
-bp.record_once(lambda state: auth.init_app(state.app))
+bp = staff_blueprint(Blueprint("usage_stats", __name__, url_prefix="/staff"))
 
 CHART_METRICS = (
     "Searches_Platform",
@@ -51,30 +49,6 @@ CHART_METRICS = (
     "ILL_Requests",
 )
 DOWNLOADS = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json"}
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException) -> tuple[str, int]:
-    """Errors say what went wrong (which argument), as on the other staff pages."""
-    status = exc.code or 500
-    return render_template("staff/error.html", status=status, message=exc.description), status
-
-
-@bp.context_processor
-def _staff_context() -> dict[str, Any]:
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
 
 
 def _months() -> tuple[str, str]:

@@ -38,14 +38,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -59,6 +57,7 @@ from search_app.mailer import MailError, mail_enabled, send_mail
 from search_app.patron import current_library
 from search_app.request_views import patron_store
 from search_app.services import members
+from search_app.staff_frame import error_message, staff_context
 from search_app.suggestion_store import SORTS, Suggestion, SuggestionStore
 from search_app.templating import FORMAT_LABELS
 
@@ -124,24 +123,14 @@ def _no_store(response: Response) -> Response:
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException) -> tuple[str, int]:
     status = exc.code or 500
-    message = exc.description or ""
-    if isinstance(exc, CSRFError):
-        message = _("The form has expired or did not come from this site; reload and retry.")
+    message = error_message(exc)
     template = "staff/error.html" if request.path.startswith("/staff/") else "delivery/error.html"
     return render_template(template, status=status, message=message), status
 
 
 @bp.context_processor
 def _staff_context() -> dict[str, Any]:
-    if not request.path.startswith("/staff/"):
-        return {}
-    account = auth.current_user()
-    return {
-        "staff_user": account,
-        "staff_libraries": auth.allowed_libraries(account) if account else [],
-        "staff_library": session.get("staff_lib"),
-        "may": auth.may,
-    }
+    return staff_context() if request.path.startswith("/staff/") else {}
 
 
 # -- patrons ---------------------------------------------------------------------------
