@@ -4,24 +4,18 @@ notice and downloads the PDF."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_kit import ARTIFACTS, chromium, serve
 from delivery_testkit import PASSWORD, Clock, build_app, make_pdf
-from werkzeug.serving import make_server
 
 from search_app import delivery as delivery_views
 from search_app.request_views import patron_store
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
@@ -36,25 +30,14 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
         patron_store().add(
             request["id"], name="Li Hua", email="li.hua@example.edu", library="211010"
         )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{server.server_port}", "app": app, "request": request}
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as base:
+        yield {"base": base, "app": app, "request": request}
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def test_upload_then_open_the_link_read_the_notice_and_download(

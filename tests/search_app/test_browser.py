@@ -4,32 +4,18 @@ real HTTP server on 127.0.0.1. Screenshots go to test-artifacts/ (git-ignored)."
 from __future__ import annotations
 
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
+from browser_kit import ARTIFACTS, chromium, serve
 from portal_catalogue import PKU, THU, sample_members
-from werkzeug.serving import make_server
 
 from search_app import create_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -73,10 +59,13 @@ def portal(backend, sites, tmp_path_factory) -> Iterator[str]:  # type: ignore[n
             "SECRET_KEY": "browser-test",
         }
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    with serve(app) as base:
+        _write_framing_sites(base, sites)
+        yield base
+
+
+def _write_framing_sites(base: str, sites: dict[str, object]) -> None:
+    """A member's and a stranger's page, each framing the portal."""
     for name in ("member", "stranger"):
         (sites[f"{name}_dir"] / "index.html").write_text(
             f"<!doctype html><title>{name}</title><h1>{name} site</h1>"
@@ -84,22 +73,12 @@ def portal(backend, sites, tmp_path_factory) -> Iterator[str]:  # type: ignore[n
             "</iframe>",
             encoding="utf-8",
         )
-    yield base
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture()
