@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -256,16 +256,24 @@ def _field_rule(name: str, table: Any, compiler: Compiler, where: str) -> FieldR
     )
 
 
-def _link_rules(value: Any, compiler: Compiler, where: str) -> tuple[LinkRule, ...]:
+def _rule_tables(
+    value: Any, allowed: set[str] | frozenset[str], where: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each table of a ``[links]`` / ``[[holdings]]`` entry, checked: ``(where, table)``."""
     tables = value if isinstance(value, list) else [value]
-    rules = []
     for i, table in enumerate(tables):
         here = f"{where}[{i}]"
         if not isinstance(table, dict):
             raise MappingError(f"{here}: expected a table")
-        unknown = set(table) - LINK_KEYS
+        unknown = set(table) - allowed
         if unknown:
             raise MappingError(f"{here}: unknown key(s) {sorted(unknown)}")
+        yield here, table
+
+
+def _link_rules(value: Any, compiler: Compiler, where: str) -> tuple[LinkRule, ...]:
+    rules = []
+    for here, table in _rule_tables(value, LINK_KEYS, where):
         kind = _spec_kind(table, here)
         if not kind:
             raise MappingError(f"{here}: needs a URL spec ({', '.join(SPEC_KINDS)})")
@@ -284,15 +292,8 @@ def _link_rules(value: Any, compiler: Compiler, where: str) -> tuple[LinkRule, .
 
 
 def _holding_rules(value: Any, where: str) -> tuple[HoldingRule, ...]:
-    tables = value if isinstance(value, list) else [value]
     rules = []
-    for i, table in enumerate(tables):
-        here = f"{where}[{i}]"
-        if not isinstance(table, dict):
-            raise MappingError(f"{here}: expected a table")
-        unknown = set(table) - HOLDING_KEYS
-        if unknown:
-            raise MappingError(f"{here}: unknown key(s) {sorted(unknown)}")
+    for here, table in _rule_tables(value, HOLDING_KEYS, where):
         kind = _spec_kind(table, here)
         if not kind:
             raise MappingError(f"{here}: needs the field holding items (marc = '852')")
