@@ -14,26 +14,10 @@ fail in CI (``CI`` set) or with ``EFIRST_REQUIRE_ES=1``.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
+import es_node  # tests/es_node.py (tests/ is on sys.path via tests/conftest.py)
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # last: never shadows a real package
-
-import es_node  # noqa: E402 - tests/es_node.py, shared by the ES test modules
-
-
-@pytest.fixture(scope="session")
-def es_url() -> str:
-    """URL of the real Elasticsearch test node."""
-    try:
-        return es_node.shared_url()
-    except es_node.EsNodeError as exc:
-        if es_node.node_required():
-            pytest.fail(f"Elasticsearch test node unavailable: {exc}")
-        pytest.skip(f"Elasticsearch test node unavailable: {exc}")
 
 
 @pytest.fixture(scope="session")

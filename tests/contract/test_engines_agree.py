@@ -21,7 +21,7 @@ top 20.
 
 from __future__ import annotations
 
-import es_node  # tests/es_node.py (on sys.path via conftest)
+import es_node  # tests/es_node.py (on sys.path via tests/conftest.py)
 import pytest
 
 from indexer.backends.base import SearchQuery

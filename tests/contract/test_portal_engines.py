@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-import es_node  # tests/es_node.py (on sys.path via conftest)
+import es_node  # tests/es_node.py (on sys.path via tests/conftest.py)
 import pytest
 from click.testing import CliRunner
 

@@ -13,12 +13,12 @@ import re
 import shlex
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import es_node  # tests/es_node.py (tests/ is on sys.path via tests/conftest.py)
 import pytest
 import yaml
 
@@ -27,9 +27,6 @@ from search_app.config import ENV_KEYS, SETTINGS, Setting
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
-sys.path.append(str(ROOT / "tests"))  # last: never shadows a real package
-
-import es_node  # noqa: E402 - tests/es_node.py
 
 
 @pytest.fixture(scope="module")

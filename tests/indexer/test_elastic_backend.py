@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 import socket
-import sys
 import threading
 import uuid
-from pathlib import Path
 
+import es_node  # tests/es_node.py (tests/ is on sys.path via tests/conftest.py)
 import pytest
 from click.testing import CliRunner
 
@@ -21,21 +20,7 @@ from indexer.backends.elastic_backend import ElasticBackend
 from indexer.settings import Settings
 from mappings.errors import BackendError, BackendUnavailable
 
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # last: never shadows a real package
-
-import es_node  # noqa: E402 - tests/es_node.py
-
 pytestmark = pytest.mark.elasticsearch
-
-
-@pytest.fixture(scope="module")
-def es_url() -> str:
-    try:
-        return es_node.shared_url()
-    except es_node.EsNodeError as exc:
-        if es_node.node_required():
-            pytest.fail(f"Elasticsearch test node unavailable: {exc}")
-        pytest.skip(f"Elasticsearch test node unavailable: {exc}")
 
 
 @pytest.fixture
