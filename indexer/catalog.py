@@ -15,7 +15,6 @@ rebuilt from. Tables:
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from indexer import sqlite
 from mappings.schema import Cluster, Holding, Link, Record
 
 __all__ = ["Catalog", "record_from_dict", "record_to_bytes"]
@@ -96,9 +96,7 @@ class Catalog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db = sqlite.connect(self.path, row_factory=None)  # tuples: the hot path
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
