@@ -38,15 +38,16 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """``app`` served on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """``app`` served on 127.0.0.1 in a thread (on ``port``, or a free one); yields its base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
 
 

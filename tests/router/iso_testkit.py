@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from browser_kit import serve
 from flask import Flask
 from lxml import etree
-from werkzeug.serving import make_server
 
 from router import iso18626_web
 from router.api import bp as api_bp
@@ -107,20 +104,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Flask, port: int) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1:``port`` in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 _SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
