@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from browser_kit import serve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -41,24 +43,5 @@ def make_record():
 @pytest.fixture
 def wsgi_server():
     """Start WSGI apps on 127.0.0.1 in threads; returns ``start(app) -> base URL``."""
-    import threading
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    started: list[tuple[WSGIServer, threading.Thread]] = []
-
-    def start(app) -> str:
-        server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}/oai"
-
-    yield start
-    for server, thread in started:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with ExitStack() as servers:
+        yield lambda app: servers.enter_context(serve(app)) + "/oai"
