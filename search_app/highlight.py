@@ -45,14 +45,16 @@ def highlight(text: str, query: str) -> Markup:
     terms = query_terms(query)
     if not text or not terms:
         return escape(text or "")
-    pieces: list[str] = []
-    position = 0
     simplified = to_simplified(text) if has_cjk(text) else text
     if len(simplified) != len(text):
         simplified = text
+    pieces: list[str] = []
+    position = 0
     for match in _pattern(terms).finditer(simplified):
-        pieces.append(escape(text[position : match.start()]))
-        pieces.append(Markup("<mark>%s</mark>") % text[match.start() : match.end()])
-        position = match.end()
+        start, end = match.span()
+        pieces += (escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>")
+        position = end
+    if not pieces:
+        return escape(text)
     pieces.append(escape(text[position:]))
-    return Markup("").join(pieces)
+    return Markup("".join(pieces))

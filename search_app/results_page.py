@@ -5,24 +5,46 @@ more than the work it does; a results page of 20 hits and ~25 facet values made 
 them. Here each hit's display values (link, highlighted title and authors, format and
 language labels) and each facet value's label, count and link are computed once, with
 the labels of the request's locale resolved once per page, so the template only prints
-attributes.
+attributes. The availability line of a hit (:func:`availability_line`, also on the
+record page) is built here too: as a Jinja macro it cost ~25 µs a hit, a fifth of the
+page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from markupsafe import Markup
+from flask import url_for
+from markupsafe import Markup, escape
 
 from search_app.availability import Availability
+from search_app.go import go_url
 from search_app.highlight import highlight
+from search_app.i18n import request_translations, select_locale
 from search_app.query import FACET_PARAMS, SearchForm
-from search_app.templating import FACET_TITLES, FORMAT_LABELS, facet_label, language_name, number
+from search_app.templating import (
+    ACCESS_LABELS,
+    FACET_TITLES,
+    FORMAT_LABELS,
+    language_name,
+    member_names,
+    number_format,
+    safe_url,
+    translated,
+)
 from search_app.urls import search_url
 from search_app.views import ResultItem
 
-__all__ = ["FacetValue", "FacetView", "HitView", "facet_views", "hit_views"]
+__all__ = [
+    "FacetValue",
+    "FacetView",
+    "HitView",
+    "availability_line",
+    "facet_views",
+    "hit_views",
+]
 
 MAX_AUTHORS = 3
 
@@ -47,7 +69,7 @@ def hit_views(
     items: Iterable[ResultItem], q: str, record_url: Callable[[str], str]
 ) -> list[HitView]:
     """The display values of ``items`` for the query ``q`` (highlighting) and links."""
-    formats = {name: str(label) for name, label in FORMAT_LABELS.items()}
+    formats = translated(FORMAT_LABELS)
     languages: dict[str, str] = {}
     views: list[HitView] = []
     for item in items:
@@ -95,17 +117,117 @@ class FacetView:
 def facet_views(form: SearchForm, facets: Mapping[str, list[tuple[str, int]]]) -> list[FacetView]:
     """The sidebar's facets (public names, in sidebar order) with labels and links."""
     views: list[FacetView] = []
+    label = _FacetLabels()
+    count = number_format(select_locale())
+    titles = translated(FACET_TITLES)
     for name, engine_field in FACET_PARAMS.items():
         counts = facets.get(engine_field) or []
         if not counts:
             continue
         chosen = form.filters.get(name, [])
-        view = FacetView(name, str(FACET_TITLES[name]))
-        for value, count in counts:
+        view = FacetView(name, titles[name])
+        for value, n in counts:
             active = value in chosen
             args = form.without_filter(name, value) if active else form.with_filter(name, value)
-            view.values.append(
-                FacetValue(str(facet_label(name, value)), number(count), search_url(args), active)
-            )
+            view.values.append(FacetValue(label(name, value), count(n), search_url(args), active))
         views.append(view)
     return views
+
+
+class _FacetLabels:
+    """``templating.facet_label`` with the request's labels looked up once per page."""
+
+    def __init__(self) -> None:
+        self.formats = translated(FORMAT_LABELS)
+        self.access = translated(ACCESS_LABELS)
+        self.libraries = member_names(select_locale())
+        self.languages: dict[str, str] = {}
+
+    def __call__(self, facet: str, value: str) -> str:
+        if facet == "format":
+            return self.formats.get(value, value)
+        if facet == "access":
+            return self.access.get(value, value)
+        if facet == "language":
+            found = self.languages.get(value)
+            if found is None:
+                found = self.languages[value] = language_name(value)
+            return found
+        if facet == "library":
+            return self.libraries.get(value, value)
+        return value
+
+
+def _messages() -> dict[str, Markup]:
+    """The availability line's messages in the request's language, once per catalog
+    (``Markup``, as templates print translations: catalogs are trusted)."""
+    catalog = request_translations()
+    cached = _MESSAGES.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        gettext = catalog.ugettext
+        text = {
+            "label": gettext("Availability"),
+            "online": gettext("Full text online"),
+            "open": gettext("open access"),
+            "licensed": gettext("licensed to your library"),
+            "shelf": gettext("On the shelf at your library"),
+            "request": gettext("Request delivery"),
+            "none": gettext("No copy in the consortium"),
+        }
+        cached = _MESSAGES[id(catalog)] = (catalog, {k: Markup(v) for k, v in text.items()})
+    return cached[1]
+
+
+def _held_by(n: int) -> Markup:
+    ngettext = request_translations().ungettext
+    message = ngettext("held by %(num)s member library", "held by %(num)s member libraries", n)
+    return Markup(message) % {"num": number_format(select_locale())(n)}
+
+
+_MESSAGES: dict[int, tuple[Any, dict[str, Markup]]] = {}
+
+
+def availability_line(a: Availability, record_id: str, record_href: str | None = None) -> Markup:
+    """The E-first availability of one record as the ``<ul class="availability">`` list
+    (a template global): full text online (through ``/go``), on the shelf, request
+    delivery (to ``record_href``, else the record page), or no copy."""
+    text = _messages()
+    out = [f'<ul class="availability" aria-label="{text["label"]}">\n']
+    if a.online:
+        first = a.online[0]
+        url = first.get("url")
+        out.append(
+            '    <li class="av av-online"><span class="av-icon" aria-hidden="true">●</span>\n'
+        )
+        if safe_url(url):
+            href = escape(go_url(url, record_id))
+            out.append(
+                f'<a href="{href}" target="_blank" rel="noopener noreferrer">{text["online"]}</a>'
+            )
+        else:
+            out.append(text["online"])
+        note = text["open" if first.get("access") == "open" else "licensed"]
+        out.append(f'      <span class="av-note">({note})</span></li>\n')
+    if a.shelf:
+        holding = a.shelf[0]
+        out.append(
+            '    <li class="av av-shelf"><span class="av-icon" aria-hidden="true">▸</span>\n'
+            f"      {text['shelf']}"
+        )
+        if holding.get("call_number"):
+            out.append(f': <span class="call-number">{escape(holding["call_number"])}</span>')
+        if holding.get("location"):
+            out.append(f' <span class="av-note">({escape(holding["location"])})</span>')
+        out.append("</li>\n")
+    if a.lenders:
+        href = escape(record_href or url_for("portal.record", record_id=record_id))
+        held = _held_by(len(a.lenders))
+        out.append(
+            '    <li class="av av-request"><span class="av-icon" aria-hidden="true">▸</span>\n'
+            f'      <a href="{href}#get-it">{text["request"]}</a>\n'
+            f'      <span class="av-note">({held})</span></li>\n'
+        )
+    if not a.online and not a.shelf and not a.lenders:
+        out.append(f'    <li class="av av-none">{text["none"]}</li>\n')
+    out.append("</ul>\n")
+    return Markup("".join(out))

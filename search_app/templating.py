@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,14 +11,22 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import format_number, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from mappings.schema import Library
 from search_app.highlight import highlight
-from search_app.i18n import LOCALES, select_locale
+from search_app.i18n import LOCALES, request_translations, select_locale
 from search_app.members import Members
 from search_app.services import members
 
-__all__ = ["FORMAT_LABELS", "init_app"]
+__all__ = [
+    "FORMAT_LABELS",
+    "init_app",
+    "member_names",
+    "member_options_html",
+    "number_format",
+    "translated",
+]
 
 FORMAT_LABELS = {
     "book": _l("Book"),
@@ -97,11 +106,20 @@ def number(value: Any) -> str:
     whose pattern groups by threes (``#,##0.###``: zh_CN, en) the result is Python's own
     grouping with the locale's group symbol.
     """
-    if type(value) is int and value >= 0:
-        group = _int_group(_locale_name())
-        if group is not None:
+    return number_format(_locale_name())(value)
+
+
+@functools.lru_cache(maxsize=16)
+def number_format(locale: str) -> Callable[[Any], str]:
+    """:func:`number` for ``locale``, the locale looked up once (a page formats ~30)."""
+    group = _int_group(locale)
+
+    def formatted(value: Any) -> str:
+        if group is not None and type(value) is int and value >= 0:
             return f"{value:,}".replace(",", group) if value >= 1000 else str(value)
-    return format_number(value)
+        return format_number(value)
+
+    return formatted
 
 
 @functools.lru_cache(maxsize=16)
@@ -132,6 +150,47 @@ def member_options(locale: str) -> list[tuple[str, str]]:
     return cached[1]
 
 
+def member_names(locale: str) -> dict[str, str]:
+    """Member code -> name in ``locale`` (what :func:`library_name` gives for a member)."""
+    return _option_data(locale)[1]
+
+
+def member_options_html(locale: str, chosen: str | None) -> Markup:
+    """The library picker's ``<option>`` lines, one per member (sorted by code, named in
+    ``locale``, ``chosen`` selected), each ending with a newline. Built once per members
+    snapshot and locale; the page frame prints them on every page."""
+    _, _, lines, every = _option_data(locale)
+    if chosen not in lines:
+        return every
+    return Markup(
+        "".join(selected if code == chosen else line for code, (line, selected) in lines.items())
+    )
+
+
+def _option_data(
+    locale: str,
+) -> tuple[Members, dict[str, str], dict[str, tuple[str, str]], Markup]:
+    """Per members snapshot and locale: the snapshot, code -> name, code -> its option
+    line (plain and selected), and every plain line joined."""
+    snapshot = members()
+    key = (id(snapshot), locale)
+    cached = _OPTION_HTML.get(key)
+    if cached is None or cached[0] is not snapshot:
+        if len(_OPTION_HTML) > 16:
+            _OPTION_HTML.clear()
+        names = dict(member_options(locale))
+        lines: dict[str, tuple[str, str]] = {}
+        for code, name in names.items():
+            value, label = escape(code), escape(name)
+            lines[code] = (
+                f'        <option value="{value}" >{label}</option>\n',
+                f'        <option value="{value}" selected>{label}</option>\n',
+            )
+        every = Markup("".join(line for line, _ in lines.values()))
+        cached = _OPTION_HTML[key] = (snapshot, names, lines, every)
+    return cached
+
+
 def _sorted_members(snapshot: Members) -> list[tuple[str, Library]]:
     cached = _SORTED.get(id(snapshot))
     if cached is None or cached[0] is not snapshot:
@@ -144,6 +203,26 @@ def _sorted_members(snapshot: Members) -> list[tuple[str, Library]]:
 # is kept alongside so a recycled id() never returns another snapshot's list.
 _SORTED: dict[int, tuple[Members, list[tuple[str, Library]]]] = {}
 _OPTIONS: dict[tuple[int, str], tuple[Members, list[tuple[str, str]]]] = {}
+_OPTION_HTML: dict[
+    tuple[int, str], tuple[Members, dict[str, str], dict[str, tuple[str, str]], Markup]
+] = {}
+
+
+def translated(labels: Mapping[str, Any]) -> dict[str, str]:
+    """``labels`` (lazy strings) in the request's language: each ``str(label)`` is a
+    catalog lookup through Flask-Babel's context; a page needs the same few dozen, so
+    they are translated once per catalog (the request's :func:`request_translations`)."""
+    catalog = request_translations()
+    key = (id(labels), id(catalog))
+    cached = _TRANSLATED.get(key)
+    if cached is None or cached[0] is not catalog:
+        if len(_TRANSLATED) > 64:
+            _TRANSLATED.clear()
+        cached = _TRANSLATED[key] = (catalog, {name: str(label) for name, label in labels.items()})
+    return cached[1]
+
+
+_TRANSLATED: dict[tuple[int, int], tuple[Any, dict[str, str]]] = {}
 
 
 def facet_label(facet: str, value: str) -> str:
@@ -185,6 +264,8 @@ def _context() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
+    from search_app.results_page import availability_line  # it uses this module's helpers
+
     app.context_processor(_context)
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["safe_url"] = safe_url
@@ -197,6 +278,8 @@ def init_app(app: Flask) -> None:
         switch_lang_url=switch_lang_url,
         members_list=members_list,
         member_options=member_options,
+        member_options_html=member_options_html,
+        availability_line=availability_line,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

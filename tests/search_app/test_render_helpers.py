@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import format_number, gettext, ngettext
 
-from search_app.templating import number
+from search_app.availability import Availability
+from search_app.go import go_url
+from search_app.query import FACET_PARAMS, SearchForm
+from search_app.results_page import availability_line, facet_views
+from search_app.templating import (
+    FACET_TITLES,
+    facet_label,
+    member_options,
+    member_options_html,
+    number,
+)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -28,3 +40,111 @@ def test_template_translations_follow_the_request_language(app: Flask) -> None:
             assert render.render() == expected
     with app.test_request_context("/?lang=zh_CN"):
         assert render.render() == "检索|2 条结果"
+
+
+#: The availability line as it was a Jinja macro (the reference for the Python one).
+AVAILABILITY_MACRO = """{% macro availability_line(a, record_id, record_href=None) %}
+<ul class="availability" aria-label="{{ _('Availability') }}">
+  {% if a.online %}
+    {% set first = a.online[0] %}
+    <li class="av av-online"><span class="av-icon" aria-hidden="true">●</span>
+      {% if first.url|safe_url %}<a href="{{ go_url(first.url, record_id) }}" target="_blank" rel="noopener noreferrer">{{ _("Full text online") }}</a>{% else %}{{ _("Full text online") }}{% endif %}
+      <span class="av-note">({{ _("open access") if first.access == "open" else _("licensed to your library") }})</span></li>
+  {% endif %}
+  {% if a.shelf %}
+    {% set h = a.shelf[0] %}
+    <li class="av av-shelf"><span class="av-icon" aria-hidden="true">▸</span>
+      {{ _("On the shelf at your library") }}{% if h.call_number %}: <span class="call-number">{{ h.call_number }}</span>{% endif %}{% if h.location %} <span class="av-note">({{ h.location }})</span>{% endif %}</li>
+  {% endif %}
+  {% if a.lenders %}
+    <li class="av av-request"><span class="av-icon" aria-hidden="true">▸</span>
+      <a href="{{ record_href or url_for('portal.record', record_id=record_id) }}#get-it">{{ _("Request delivery") }}</a>
+      <span class="av-note">({{ ngettext("held by %(num)s member library", "held by %(num)s member libraries", a.lenders|length, num=a.lenders|length|numberformat) }})</span></li>
+  {% endif %}
+  {% if not a.online and not a.shelf and not a.lenders %}
+    <li class="av av-none">{{ _("No copy in the consortium") }}</li>
+  {% endif %}
+</ul>
+{% endmacro %}"""  # noqa: E501
+
+
+def _availabilities() -> list[Availability]:
+    urls = ["https://x.org/a?b=1&c=2", "javascript:alert(1)", " https://y.org/ü ", "", None]
+    shelves = [{}, {"call_number": "QA<1>&", "location": 'Main "stacks"'}, {"call_number": 12}]
+    found = []
+    for url, access, shelf, lenders in itertools.product(
+        urls, ["open", "licensed", None], shelves, [0, 1, 2, 1234]
+    ):
+        online = [{"url": url, "access": access}] if url is not None else []
+        found.append(Availability(online, [shelf] if shelf else [], ["L"] * lenders))
+    found.append(Availability())
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_availability_line_is_the_macro_it_replaced(app: Flask, lang: str) -> None:
+    """Every branch, escaping, plural and number format, in both languages."""
+    with app.test_request_context(f"/search?q=x&lang={lang}"):
+        app.preprocess_request()
+        macro = app.jinja_env.from_string(AVAILABILITY_MACRO).module.availability_line
+        cases = _availabilities()
+        for a, (record_id, href) in zip(
+            cases, itertools.cycle([("rec/1 ?", None), ("w1", "/record/w1?q=a&b"), ("中文", "")])
+        ):
+            assert availability_line(a, record_id, href) == str(macro(a, record_id, href))
+        assert len(cases) > 100
+
+
+def test_availability_line_escapes_data(app: Flask) -> None:
+    with app.test_request_context("/search?q=x&lang=en"):
+        shelf = [{"call_number": "<script>", "location": '"x"&'}]
+        html = availability_line(Availability(shelf=shelf), "r")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&#34;x&#34;&amp;" in html
+
+
+def test_go_links_are_url_for(app: Flask) -> None:
+    with app.test_request_context("/search?q=x"):
+        for url in ["https://x.org/a?b=1&c=2#f", "http://例え.jp/ü ?", ""]:
+            for record in ["w1", "a&b=c", "中文 /"]:
+                assert go_url(url, record) == url_for("go.go", url=url, record=record)
+
+
+#: The library picker as base.html printed it, one option at a time.
+OPTIONS_LOOP = """{% for code, name in member_options(locale) %}
+        <option value="{{ code }}" {{ 'selected' if code == chosen }}>{{ name }}</option>
+{% endfor %}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_library_picker_options_are_the_loop_they_replaced(app: Flask, lang: str) -> None:
+    loop = app.jinja_env.from_string(OPTIONS_LOOP)
+    with app.test_request_context(f"/?lang={lang}"):
+        codes = [code for code, _ in member_options(lang)]
+        assert len(codes) > 1
+        for chosen in [None, "", "no-such-library", codes[0], codes[-1]]:
+            expected = loop.render(locale=lang, chosen=chosen)
+            assert member_options_html(lang, chosen) == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_facet_values_are_labelled_like_facet_label(app: Flask, lang: str) -> None:
+    """The sidebar's per-page label tables give what ``facet_label`` gives."""
+    with app.test_request_context(f"/search?q=x&lang={lang}"):
+        app.preprocess_request()
+        codes = [code for code, _ in member_options(lang)]
+        facets = {
+            "format": [("book", 3), ("journal", 1200), ("unheard-of", 1)],
+            "online": [("open", 2), ("licensed", 1), ("odd", 1)],
+            "language": [("chi", 5), ("eng", 4), ("xxx", 1)],
+            "subject_facet": [("History", 2)],
+            "library": [(codes[0], 2), ("not-a-member", 1)],
+        }
+        form = SearchForm(q="x", filters={"format": ["book"]})
+        views = {view.name: view for view in facet_views(form, facets)}
+        for name, engine_field in FACET_PARAMS.items():
+            view = views[name]
+            assert view.title == str(FACET_TITLES[name])
+            for value, (raw, count) in zip(view.values, facets[engine_field], strict=True):
+                assert value.label == facet_label(name, raw)
+                assert value.count == format_number(count)
+                assert value.active == (name == "format" and raw == "book")
