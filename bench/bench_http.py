@@ -2,13 +2,19 @@
 
 ``python -m bench.bench_http --records 200000 [--clients 16] [--duration 20]`` builds (once,
 cached under ``bench/out/``, shared with :mod:`bench.bench_search`) a tantivy index of the
-synthetic corpus, starts ``gunicorn 'search_app:create_app()'`` on 127.0.0.1 with that
-index, and drives it from ``--clients`` concurrent keep-alive clients (threads) for
-``--duration`` seconds per target, over the query set of :mod:`bench.bench_search`:
+synthetic corpus, starts gunicorn on 127.0.0.1 with that index, configured as in
+production (``gunicorn -c python:search_app.gunicorn_conf 'search_app:create_app()'``:
+gthread workers, one per CPU, 4 threads each, no keep-alive, each worker warmed up before
+it accepts connections), and drives it from ``--clients`` concurrent clients (threads)
+for ``--duration`` seconds per target, over the query set of :mod:`bench.bench_search`:
 
 * ``html``: ``GET /search?q=...`` (the patron page: facets, availability lines, online
   count), and
 * ``api``: ``GET /api/v1/search?q=...`` (JSON with facets).
+
+Clients send a browser's user agent, so each search is counted in the usage statistics
+as a patron's is (a client without one is a robot and is not counted). The server is
+ready when it answers ``/api/v1/openapi.json`` (no search: the caches stay empty).
 
 With ``--cold``, each target first gets every query once, split over the clients (all
 cache misses, reported as ``<target>_cold``), before the steady-state run.
@@ -37,10 +43,14 @@ from urllib.parse import urlencode
 from bench.bench_search import build_index, query_set
 from bench.common import OUT, machine, percentile
 from indexer.backends import SearchQuery
+from search_app import gunicorn_conf
 
 __all__ = ["main"]
 
 TARGETS = {"html": "/search", "api": "/api/v1/search"}
+#: A browser's user agent: the app counts the searches of people (usage statistics), not
+#: those of robots, and a client without a user agent counts as a robot.
+HEADERS = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) efirst-bench/1"}
 
 
 def _free_port() -> int:
@@ -66,6 +76,8 @@ def _start_gunicorn(data_dir: Path, port: int, workers: int, threads: int) -> su
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "python:search_app.gunicorn_conf",
         "-w",
         str(workers),
         "--threads",
@@ -81,7 +93,7 @@ def _start_gunicorn(data_dir: Path, port: int, workers: int, threads: int) -> su
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/api/v1/search?q=history")
+            connection.request("GET", "/api/v1/openapi.json")  # no search: caches stay empty
             if connection.getresponse().status == 200:
                 return process
         except OSError:
@@ -109,7 +121,7 @@ def _client(
         n += 1
         started = time.perf_counter()
         try:
-            connection.request("GET", url)
+            connection.request("GET", url, headers=HEADERS)
             response = connection.getresponse()
             response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -185,8 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per target")
     parser.add_argument("--max-requests", type=int, default=200_000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=gunicorn_conf.workers)
+    parser.add_argument("--threads", type=int, default=gunicorn_conf.threads)
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument(
         "--cold",

@@ -1,7 +1,9 @@
 """The efirst web app: patron portal, JSON API, embedding, and the other packages'
 blueprints (resolver, router) when they are installed.
 
-Development: ``efirst serve``; production: ``gunicorn 'search_app:create_app()'``.
+Development: ``efirst serve``; production:
+``gunicorn -c python:search_app.gunicorn_conf 'search_app:create_app()'`` (the settings
+the Docker image uses: :mod:`search_app.gunicorn_conf`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ __all__ = ["commands", "serve"]
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve the portal, API and embedding for development.
 
-    Production: gunicorn -w 4 -b 0.0.0.0:8000 'search_app:create_app()'
+    Production (search_app/gunicorn_conf.py):
+    gunicorn -c python:search_app.gunicorn_conf -b 0.0.0.0:8000 'search_app:create_app()'
     """
     from search_app import create_app
     from search_app.config import ConfigError

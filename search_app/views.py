@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 
 from indexer.backends import SearchResults
 from mappings.errors import BackendError
@@ -24,13 +24,18 @@ class ResultItem:
 
 
 def parse_form() -> SearchForm:
-    config = current_app.config
-    return parse_search_args(
-        request.args,
-        page_size=config["EFIRST_PAGE_SIZE"],
-        max_page_size=config["EFIRST_MAX_PAGE_SIZE"],
-        max_offset=config["EFIRST_MAX_OFFSET"],
-    )
+    """This request's search form (parsed once: the view and usage capture both ask;
+    treat it as read-only)."""
+    found = g.get("efirst_form")
+    if found is None:
+        config = current_app.config
+        found = g.efirst_form = parse_search_args(
+            request.args,
+            page_size=config["EFIRST_PAGE_SIZE"],
+            max_page_size=config["EFIRST_MAX_PAGE_SIZE"],
+            max_offset=config["EFIRST_MAX_OFFSET"],
+        )
+    return found
 
 
 def run_search(form: SearchForm, code: str) -> tuple[SearchResults, list[ResultItem]]:

@@ -219,10 +219,9 @@ def test_the_image_command_serves_the_app(compose, dockerfile, tmp_path):
     assert cmd[0] == "gunicorn" and cmd[-1] == "search_app:create_app()"
     port = _free_port()
     cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
-    cmd[cmd.index("--workers") + 1] = "1"
     down = f"http://127.0.0.1:{_free_port()}"  # Elasticsearch "down": the app must cope
     env = {**os.environ, **_app_env(compose), "EFIRST_DATA_DIR": str(tmp_path),
-           "EFIRST_SEARCH_URL": down}  # fmt: skip
+           "EFIRST_SEARCH_URL": down, "WEB_CONCURRENCY": "1"}  # fmt: skip
     process = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
