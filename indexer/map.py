@@ -33,6 +33,7 @@ __all__ = [
     "get_mapping",
     "is_open_access_url",
     "map_marc",
+    "map_marc_interpreted",
 ]
 
 
@@ -154,7 +155,7 @@ def _links(rec: MarcRecord, mapping: Mapping, library: str) -> list[Link]:
 
 
 def call_number_key(call_number: str) -> str:
-    return "".join(ch for ch in call_number.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, call_number.lower()))
 
 
 def _holdings(rec: MarcRecord, mapping: Mapping, library: str) -> list[Holding]:
@@ -197,12 +198,40 @@ def _plan(mapping: Mapping) -> tuple[tuple[FieldRule, frozenset[str] | None], ..
     return _PLANS[id(mapping)][1]
 
 
+_MAPPERS: dict[int, tuple[Mapping, Callable[[MarcRecord, str, str], Record] | None]] = {}
+
+
+def _mapper(mapping: Mapping) -> Callable[[MarcRecord, str, str], Record] | None:
+    """The mapping compiled to one Python function (:mod:`indexer.map_compile`), made
+    on first use in each process; None when only the interpreter can run it."""
+    found = _MAPPERS.get(id(mapping))
+    if found is not None and found[0] is mapping:
+        return found[1]
+    from indexer.map_compile import compile_marc
+
+    _MAPPERS[id(mapping)] = (mapping, compile_marc(mapping))
+    return _MAPPERS[id(mapping)][1]
+
+
 def map_marc(rec: MarcRecord, mapping: Mapping, source: str, library: str = "") -> Record:
     """The :class:`Record` that ``mapping`` makes of ``rec``.
 
     Raises :class:`MappingError` naming the field when a transform fails (a mapping bug),
     :class:`RecordError` for record types the mapping's ``settings.non_bibliographic`` lists.
+    Runs the mapping compiled to Python (:mod:`indexer.map_compile`); same results as
+    :func:`map_marc_interpreted`, the rule-by-rule reference.
     """
+    mapper = _mapper(mapping)
+    if mapper is None:
+        return map_marc_interpreted(rec, mapping, source, library)
+    return mapper(rec, source, library)
+
+
+def map_marc_interpreted(
+    rec: MarcRecord, mapping: Mapping, source: str, library: str = ""
+) -> Record:
+    """:func:`map_marc` rule by rule through the spec and transform objects (the
+    reference the compiled mapper is tested against)."""
     record = Record(source=source, source_id="")
     kind = mapping.settings.get("non_bibliographic", {}).get(rec.leader[6:7])
     if kind:
@@ -238,14 +267,17 @@ def _default_holding_kind(rec: MarcRecord) -> str:
 @extractor("marc21_format")
 def _marc21_format(rec: MarcRecord) -> list[str]:
     """Format from leader/06-07, 008/24-29/33, 006, 007, 502 (thesis) and 111/711."""
+    fields = rec.fields
+    f006 = fields.get("006")
+    f007 = fields.get("007")
     return [
         marc21_format(
             rec.leader,
             rec.control("008"),
-            [f for f in rec.fields.get("006", ()) if isinstance(f, str)],
-            [f for f in rec.fields.get("007", ()) if isinstance(f, str)],
-            thesis_note="502" in rec.fields,
-            conference_name="111" in rec.fields or "711" in rec.fields,
+            [f for f in f006 if isinstance(f, str)] if f006 else [],
+            [f for f in f007 if isinstance(f, str)] if f007 else [],
+            "502" in fields,
+            "111" in fields or "711" in fields,
         )
     ]
 

@@ -38,6 +38,10 @@ _TRAILING = re.compile(r"[\s,/;:=+]+$")
 _TRAILING_FULLWIDTH = re.compile(r"[\s\u3000，、；：／＝。]+$")
 _PERIOD_AFTER_WORD = re.compile(r"(\w\w\w|[^\x00-\u2fff])\.\s*$")
 _LEADING = re.compile(r"^[\s,/;:=.]+")
+# the characters those patterns strip, but whitespace (stripped before they run)
+_TRAILING_CHARS = ",/;:=+"
+_TRAILING_FULLWIDTH_CHARS = "\u3000，、；：／＝。"
+_LEADING_CHARS = ",/;:=."
 _BRACKETED = re.compile(r"^\[([^\[\]]+)\]$")
 _C1_AND_NSB = re.compile(r"[\x80-\x9f]")
 _DOUBLE_UTF8 = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf]{1,3}")
@@ -94,14 +98,21 @@ def trim_punctuation(value: str) -> str:
     """Strip ISBD punctuation at either end (traject's ``trim_punctuation``, CJK-aware)."""
     if value[-1:].isalnum() and value[:1].isalnum():
         return value.strip()
-    text = _TRAILING.sub("", value.strip())
-    text = _TRAILING_FULLWIDTH.sub("", text)
+    # Each pattern runs only where it can match: the text is stripped, so the first
+    # and the last character decide (whitespace cannot end it after _TRAILING).
+    text = value.strip()
+    if text[-1:] in _TRAILING_CHARS:
+        text = _TRAILING.sub("", text)
+    if text[-1:] in _TRAILING_FULLWIDTH_CHARS:
+        text = _TRAILING_FULLWIDTH.sub("", text)
     if text.endswith("."):
         text = _PERIOD_AFTER_WORD.sub(_keep_group, text)
-    text = _LEADING.sub("", text)
-    bracketed = _BRACKETED.match(text)
-    if bracketed:
-        text = bracketed.group(1)
+    if text[:1] in _LEADING_CHARS:
+        text = _LEADING.sub("", text)
+    if text[:1] == "[":
+        bracketed = _BRACKETED.match(text)
+        if bracketed:
+            text = bracketed.group(1)
     return text.strip()
 
 

@@ -15,6 +15,7 @@ identifier: it would merge clusters that are different works).
 from __future__ import annotations
 
 import re
+from operator import mul
 from urllib.parse import unquote
 
 __all__ = [
@@ -39,13 +40,22 @@ _OCLC_PREFIX = re.compile(
 )
 
 
+_OCLC_NUMBER = re.compile(r"0*(\d+)")
+_SPACES = re.compile(r"\s+")
+_LCCN = re.compile(r"[a-z]{0,3}\d{8,10}")
+_ISBN10_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2, 1)
+_ISSN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
+
+
 def _isbn13_check(digits12: str) -> str:
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits12))
+    total = sum(map(int, digits12[0::2])) + 3 * sum(map(int, digits12[1::2]))
     return str((10 - total % 10) % 10)
 
 
 def _isbn10_valid(isbn: str) -> bool:
-    total = sum((10 - i) * (10 if c in "Xx" else int(c)) for i, c in enumerate(isbn))
+    total = sum(
+        w * (10 if c in "Xx" else int(c)) for w, c in zip(_ISBN10_WEIGHTS, isbn, strict=False)
+    )
     return total % 11 == 0
 
 
@@ -60,7 +70,7 @@ def normalise_isbn(value: str) -> str:
     if not value:
         return ""
     for match in _ISBN_CANDIDATE.finditer(value):
-        compact = re.sub(r"[\- ]", "", match.group(1)).upper()
+        compact = match.group(1).replace("-", "").replace(" ", "").upper()
         if len(compact) == 13 and compact.isdigit() and compact[:3] in ("978", "979"):
             if _isbn13_check(compact[:12]) == compact[12]:
                 return compact
@@ -85,7 +95,7 @@ def normalise_issn(value: str) -> str:
         return ""
     for match in _ISSN.finditer(value):
         digits = (match.group(1) + match.group(2)).upper()
-        total = sum(int(d) * (8 - i) for i, d in enumerate(digits[:7]))
+        total = sum(map(mul, map(int, digits[:7]), _ISSN_WEIGHTS))
         check = (11 - total % 11) % 11
         expected = "X" if check == 10 else str(check)
         if digits[7] == expected:
@@ -111,17 +121,17 @@ def normalise_oclc(value: str) -> str:
     text = value.strip()
     while _OCLC_PREFIX.match(text):
         text = _OCLC_PREFIX.sub("", text, count=1)
-    match = re.match(r"0*(\d+)", text)
+    match = _OCLC_NUMBER.match(text)
     return match.group(1) if match else ""
 
 
 def normalise_lccn(value: str) -> str:
     """LCCN normalised per the LC rules (no spaces, hyphen expanded), else ``""``."""
-    text = re.sub(r"\s+", "", (value or "").split("/")[0]).lower()
+    text = _SPACES.sub("", (value or "").split("/")[0]).lower()
     if "-" in text:
         prefix, _, serial = text.partition("-")
         text = prefix + serial.zfill(6)
-    return text if re.fullmatch(r"[a-z]{0,3}\d{8,10}", text) else ""
+    return text if _LCCN.fullmatch(text) else ""
 
 
 def normalise_pmid(value: str) -> str:
