@@ -204,6 +204,7 @@ class Deduplicator:
         self._rows: list[tuple[str, str, str, int, bytes, bytes]] = []
         self._key_rows: list[tuple[str, str, str]] = []
         self._dirty_facts: set[str] = set()
+        self._removed: set[str] = set()
         self.fresh: dict[str, list[Record]] = {}
 
     def add(self, records: Sequence[Record | Prepared], run: int) -> set[str]:
@@ -252,7 +253,13 @@ class Deduplicator:
         self._facts.clear()
         self._keys.clear()
         self._present.clear()
+        self._removed = set()
         self.fresh = {}
+
+    def created(self) -> set[str]:
+        """Ids of the clusters founded by the last :meth:`add` that no cluster had when
+        the batch began (a cluster emptied by the batch and founded again is not one)."""
+        return {cid for cid in self.fresh if cid not in self._removed}
 
     def _prefetch(self, records: list[tuple[Record, tuple[list[str], list[str]]]]) -> None:
         """Candidate clusters of every key, their facts, and which new ids are taken."""
@@ -309,6 +316,7 @@ class Deduplicator:
             self.catalog.put_cluster(cluster_id, len(members), facts_of(members))
         else:
             self.catalog.delete_cluster(cluster_id)
+            self._removed.add(cluster_id)
 
     def _cluster(self, cluster_id: str) -> tuple[int, dict[str, Any]] | None:
         if cluster_id not in self._facts:

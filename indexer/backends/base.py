@@ -32,7 +32,7 @@ checks them):
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +94,22 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:
         """Insert or replace documents by ``id``; visible after :meth:`refresh`."""
+
+    def upsert_new(self, docs: Iterable[dict[str, Any]], new: Container[str]) -> BulkResult:
+        """:meth:`upsert`, where the documents whose ids are in ``new`` are known not to be
+        in the index (an engine may then skip looking for one to replace). The caller
+        must know: see :attr:`commit_mark`. Default: :meth:`upsert`."""
+        return self.upsert(docs)
+
+    @property
+    def commit_mark(self) -> str | None:
+        """This index and its last commit, for a caller that records the commit its own
+        state matches; None when the engine cannot tell (then nothing is known absent)."""
+        return None
+
+    def rollback(self) -> None:  # noqa: B027 - optional hook
+        """Drop the writes made since the last :meth:`refresh`, where the engine can (the
+        indexing pipeline calls it when a batch fails). Default: nothing."""
 
     @abc.abstractmethod
     def delete(self, ids: Iterable[str]) -> None:

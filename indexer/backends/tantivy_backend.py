@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -85,18 +85,23 @@ def _values(value: Any) -> list[Any]:
     return [value]
 
 
-def _text(item: Any) -> str:
-    text = str(item)
-    # ASCII has no CJK and is already NFC: index_text would return it unchanged
-    return text if text.isascii() else index_text(text)
+def _items(value: Any) -> list[Any]:
+    """:func:`_values`, without a copy for a list that has no empty values."""
+    if type(value) is list:
+        return value if None not in value and "" not in value else _values(value)
+    return _values(value)
 
 
 def _stored(item: Any) -> bytes:
     return item if isinstance(item, bytes) else orjson.dumps(item)
 
 
-_CONVERT = {"text": _text, "keyword": str, "integer": int, "stored": _stored}
-_PLAN = tuple((spec.name, _CONVERT[spec.kind]) for spec in FIELDS if spec.kind in _CONVERT)
+def _names(kind: str) -> tuple[str, ...]:
+    return tuple(spec.name for spec in FIELDS if spec.kind == kind)
+
+
+_TEXT_FIELDS, _KEYWORD_FIELDS = _names("text"), _names("keyword")
+_INTEGER_FIELDS, _STORED_FIELDS = _names("integer"), _names("stored")
 
 
 @lru_cache(maxsize=1)
@@ -104,20 +109,51 @@ def _schema() -> tantivy.Schema:
     return build_schema()
 
 
+def _texts(items: list[Any], done: dict[str, str]) -> list[str]:
+    """Each item as indexed text: ASCII as is (it has no CJK and is already NFC), the
+    rest through :func:`~indexer.backends.query.index_text`, each distinct value once
+    per document (``done``: a document repeats its titles, names and subjects in
+    ``all``)."""
+    out: list[str] = []
+    for item in items:
+        text = item if type(item) is str else str(item)
+        if not text.isascii():
+            converted = done.get(text)
+            if converted is None:
+                converted = done[text] = index_text(text)
+            text = converted
+        out.append(text)
+    return out
+
+
 def to_document(doc: dict[str, Any]) -> tantivy.Document:
     """A flat index document (see :mod:`indexer.documents`) as a tantivy Document.
 
     Built in one call (``Document.from_dict``) from the converted values: text through
     :func:`~indexer.backends.query.index_text`, keywords as strings, integers, stored
-    fields as JSON bytes.
+    fields as JSON bytes. Empty values (``None``, ``""``, ``[]``) are left out.
     """
     if not doc.get("id"):
         raise ValueError("document has no id")
+    get = doc.get
     values: dict[str, list[Any]] = {}
-    for name, convert in _PLAN:
-        items = _values(doc.get(name))
+    done: dict[str, str] = {}
+    for name in _TEXT_FIELDS:
+        items = _items(get(name))
         if items:
-            values[name] = [convert(item) for item in items]
+            values[name] = _texts(items, done)
+    for name in _KEYWORD_FIELDS:
+        items = _items(get(name))
+        if items:
+            values[name] = list(map(str, items))
+    for name in _INTEGER_FIELDS:
+        items = _items(get(name))
+        if items:
+            values[name] = list(map(int, items))
+    for name in _STORED_FIELDS:
+        items = _items(get(name))
+        if items:
+            values[name] = list(map(_stored, items))
     return tantivy.Document.from_dict(values, _schema())
 
 
@@ -237,6 +273,11 @@ class TantivyBackend(SearchBackend):
 
     # -- writes ----------------------------------------------------------------------
     def upsert(self, docs: Iterable[dict[str, Any]]) -> BulkResult:
+        return self.upsert_new(docs, ())
+
+    def upsert_new(self, docs: Iterable[dict[str, Any]], new: Container[str]) -> BulkResult:
+        """:meth:`upsert`; documents whose ids are in ``new`` are added without first
+        deleting their id (a delete is applied to every segment at the next commit)."""
         writer = self._writer_open()
         result = BulkResult()
         for doc in docs:
@@ -246,10 +287,33 @@ class TantivyBackend(SearchBackend):
             except (ValueError, TypeError, OverflowError) as exc:
                 result.failed.append((doc_id, str(exc)))
                 continue
-            writer.delete_documents_by_term("id", doc_id)
+            if doc_id not in new:
+                writer.delete_documents_by_term("id", doc_id)
             writer.add_document(document)
             result.indexed += 1
         return result
+
+    @property
+    def commit_mark(self) -> str | None:
+        """The index directory and the opstamp of its last commit (None in RAM).
+
+        Every commit, by any process, changes it: a caller that stored the mark along
+        with its own state knows, if the mark is unchanged, that nobody wrote since.
+        """
+        if self.index_dir is None:
+            return None
+        self._open()
+        return f"tantivy:{self.index_dir.resolve()}:{self._read_opstamp()}"
+
+    def rollback(self) -> None:
+        """Drop the writes not committed yet (the writer goes back to the last commit)."""
+        if self._writer is None:
+            return
+        try:
+            self._writer.rollback()
+        except BaseException:
+            self._writer = None  # a dropped writer's uncommitted writes are dropped too
+            raise
 
     def delete(self, ids: Iterable[str]) -> None:
         writer = self._writer_open()
