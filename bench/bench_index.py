@@ -6,10 +6,8 @@ source files, then times, in turns (A B C, A B C, ...) so that drift of a shared
 hits all three alike, three whole processes on exactly those files:
 
 - **pipeline**: ``efirst index FILE...`` into a fresh ``EFIRST_DATA_DIR`` (mapping,
-  normalisation, de-duplication into the catalog and tantivy indexing included); while
-  the CLI command does not exist, the same pipeline functions driven by
-  ``python -m bench.bench_index --pipeline FILE...`` (``indexer.parallel.read_parallel``
-  into ``indexer.pipeline.index_records``, one source per file);
+  normalisation, de-duplication into the catalog and tantivy indexing included; one
+  source per file, full loads), the click command run in a ``python -c`` process;
 - **pymarc**: parse-only, ``pymarc.MARCReader`` over every record;
 - **rmarc**: parse-only with the ``rmarc`` drop-in.
 
@@ -67,42 +65,20 @@ def parse_only_command(module: str, files: list[Path]) -> list[str]:
     return [sys.executable, "-c", _PARSE.format(mod=module), *map(str, files)]
 
 
-def _cli_has_index() -> bool:
-    efirst = shutil.which("efirst")
-    if not efirst:
-        return False
-    done = subprocess.run([efirst, "index", "--help"], capture_output=True, check=False)
-    return done.returncode == 0
+_CLI = "import sys; from indexer.cli import index; index.main(prog_name='efirst index')"
 
 
 def pipeline_command(files: list[Path]) -> list[str]:
-    """``efirst index FILE...`` when the CLI has it, else the in-process driver below."""
-    if _cli_has_index():
-        return [shutil.which("efirst") or "efirst", "index", *map(str, files)]
-    return [sys.executable, "-m", "bench.bench_index", "--pipeline", *map(str, files)]
+    """``efirst index FILE...``: the CLI command itself, run by the benchmark's Python
+    (the ``efirst`` console script may belong to another install or be absent)."""
+    return [sys.executable, "-c", _CLI, "--no-progress", *map(str, files)]
 
 
 def run_pipeline(files: list[str]) -> int:
-    """Index ``files`` (one source per file, named after it) with the real pipeline."""
-    from indexer.backends import open_backend
-    from indexer.parallel import read_parallel
-    from indexer.pipeline import index_records
-    from indexer.settings import Settings
+    """Index ``files`` (one source per file, named after it) as ``efirst index`` does."""
+    from indexer.cli import index
 
-    settings = Settings.from_env()
-    backend = open_backend(settings)
-    total = 0
-    try:
-        for path in files:
-            source = Path(path).stem
-            report = index_records(
-                read_parallel(path, source=source), source, settings, backend, replace=True
-            )
-            total += report.records_in
-    finally:
-        backend.close()
-    print(total)
-    return 0
+    return int(index.main([*files], prog_name="efirst index", standalone_mode=False) or 0)
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
@@ -129,9 +105,11 @@ def _count_clusters(data_dir: Path) -> int:
         backend.close()
 
 
-def _label(command: list[str]) -> str:
+def _label(name: str, command: list[str]) -> str:
     """A command for the report: the script of ``-c`` and the file list elided."""
     head = [Path(command[0]).name, *command[1:]]
+    if name == "pipeline":
+        return "efirst index --no-progress FILES (python -c: indexer.cli.index)"
     if "-c" in head:
         return " ".join(head[: head.index("-c") + 1]) + " <parse-only loop> FILES"
     files = [i for i, part in enumerate(head) if part.endswith(".mrc")]
@@ -189,7 +167,7 @@ def bench(records: int, seed: int, repeats: int) -> dict[str, Any]:
         "seed": seed,
         "files": [f.name for f in files],
         "bytes": sum(f.stat().st_size for f in files),
-        "commands": {k: _label(v) for k, v in commands.items()},
+        "commands": {k: _label(k, v) for k, v in commands.items()},
         "cpu_ratio_pipeline_over_pymarc": round(
             rows["pipeline"]["cpu_median"] / rows["pymarc"]["cpu_median"], 2
         ),
