@@ -264,7 +264,11 @@ def _context() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from search_app.results_page import availability_line  # it uses this module's helpers
+    from search_app.results_page import (  # they use this module's helpers
+        availability_line,
+        facet_list,
+        hit_list,
+    )
 
     app.context_processor(_context)
     app.jinja_env.filters["highlight"] = highlight
@@ -280,6 +284,8 @@ def init_app(app: Flask) -> None:
         member_options=member_options,
         member_options_html=member_options_html,
         availability_line=availability_line,
+        hit_list=hit_list,
+        facet_list=facet_list,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

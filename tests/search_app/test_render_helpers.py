@@ -7,11 +7,18 @@ import itertools
 import pytest
 from flask import Flask, url_for
 from flask_babel import format_number, gettext, ngettext
+from markupsafe import Markup
 
 from search_app.availability import Availability
 from search_app.go import go_url
 from search_app.query import FACET_PARAMS, SearchForm
-from search_app.results_page import availability_line, facet_views
+from search_app.results_page import (
+    HitView,
+    availability_line,
+    facet_list,
+    facet_views,
+    hit_list,
+)
 from search_app.templating import (
     FACET_TITLES,
     facet_label,
@@ -148,3 +155,94 @@ def test_facet_values_are_labelled_like_facet_label(app: Flask, lang: str) -> No
                 assert value.label == facet_label(name, raw)
                 assert value.count == format_number(count)
                 assert value.active == (name == "format" and raw == "book")
+
+
+#: The result list's and the sidebar's loops as the results template had them.
+HITS_LOOP = """{% set et_al = _("et al.") %}
+    {% for hit in hits %}
+    <li class="result">
+      <h2 class="result-title"><a href="{{ hit.url }}">{{ hit.title }}</a></h2>
+      {% if hit.vernacular %}<p class="vernacular">{{ hit.vernacular }}</p>{% endif %}
+      <p class="meta">
+        {% if hit.authors %}<span class="authors">{{ hit.authors }}{% if hit.et_al %} {{ et_al }}{% endif %}</span>{% endif %}
+        {% if hit.year %}<span class="year">{{ hit.year }}</span>{% endif %}
+        <span class="format">{{ hit.format }}</span>
+        {% if hit.language %}<span class="language">{{ hit.language }}</span>{% endif %}
+      </p>
+      {{ availability_line(hit.availability, hit.id, hit.url) }}
+    </li>
+    {% endfor %}
+"""  # noqa: E501
+FACETS_LOOP = """{% set selected_remove = _("selected, remove") %}
+  {% for facet in facets %}
+    <section class="facet" aria-labelledby="facet-{{ facet.name }}">
+      <h3 id="facet-{{ facet.name }}">{{ facet.title }}</h3>
+      <ul>
+      {% for v in facet.values %}
+        <li>{% if v.active %}<a class="active" aria-current="true" href="{{ v.href }}">{{ v.label }} <span class="visually-hidden">({{ selected_remove }})</span></a>
+        {% else %}<a href="{{ v.href }}">{{ v.label }}</a>{% endif %}
+        <span class="count">{{ v.count }}</span></li>
+      {% endfor %}
+      </ul>
+    </section>
+  {% endfor %}
+"""  # noqa: E501
+
+
+def _hits() -> list[HitView]:
+    found = []
+    cases = itertools.product(
+        [Markup("<mark>Climate</mark> &amp; society"), Markup("")],
+        [Markup("中国<mark>文学</mark>"), Markup("")],
+        [Markup("Li, <mark>Wei</mark>"), Markup("")],
+        [True, False],
+        ["2019", ""],
+        ["Book", 'Odd "format" <x>'],
+        ["English", ""],
+    )
+    for n, (title, vernacular, authors, et_al, year, fmt, language) in enumerate(cases):
+        found.append(
+            HitView(
+                f"r{n}",
+                f"/record/r{n}?q=a&b",
+                title,
+                vernacular,
+                authors,
+                et_al,
+                year,
+                fmt,
+                language,
+                Availability(lenders=["L"] * (n % 3)),
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_hit_list_is_the_loop_it_replaced(app: Flask, lang: str) -> None:
+    with app.test_request_context(f"/search?q=x&lang={lang}"):
+        app.preprocess_request()
+        hits = _hits()
+        assert len(hits) == 128
+        expected = app.jinja_env.from_string(HITS_LOOP).render(hits=hits)
+        assert hit_list(hits) == expected
+        assert hit_list([]) == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_facet_list_is_the_loop_it_replaced(app: Flask, lang: str) -> None:
+    with app.test_request_context(f"/search?q=x&lang={lang}"):
+        app.preprocess_request()
+        form = SearchForm(q="a&b", filters={"format": ["book"], "subject": ['"><x>']})
+        facets = {
+            "format": [("book", 3), ("journal", 1200)],
+            "online": [("open", 2)],
+            "language": [("chi", 5)],
+            "subject_facet": [('"><x>', 2), ("History & <b>", 1)],
+            "library": [],
+        }
+        views = facet_views(form, facets)
+        assert [view.name for view in views] == ["format", "access", "language", "subject"]
+        expected = app.jinja_env.from_string(FACETS_LOOP).render(facets=views)
+        assert facet_list(views) == expected
+        assert facet_list([]) == ""
