@@ -1,11 +1,20 @@
-"""Both cores for ISO 2709 files: raw records split here, decoded and mapped in workers.
+"""Both cores for ISO 2709 files: records found here, read, decoded and mapped in workers.
 
-The parent cuts the file into raw records (cheap: a search for the record terminator),
-sends them to a process pool in chunks, and yields the mapped records in file order,
-while it de-duplicates and writes the previous batch: up to :data:`_AHEAD` chunks are
-in flight, more than one indexing batch, so the workers keep mapping while the parent
-is busy with the catalog and the engine. Any other format, and small files, are read
-in-process by :func:`indexer.readers.read_records`.
+The parent finds the records of the file (cheap: the length in each leader, checked
+against the record terminator) and sends the workers their positions in chunks; each
+worker reads its chunk's bytes from the file itself, maps the records and sends back
+one bytes blob (below). The parent yields the mapped records in file order while it
+de-duplicates and writes the previous batch: up to :data:`_AHEAD` chunks are in flight,
+more than one indexing batch, so the workers keep mapping while the parent is busy with
+the catalog and the engine. Any other format, and small files, are read in-process by
+:func:`indexer.readers.read_records`.
+
+A chunk's results travel as one pickle made with a private dispatch table: a
+:class:`~mappings.schema.Record`, :class:`~mappings.schema.Link`,
+:class:`~mappings.schema.Holding` or :class:`~indexer.dedup.Prepared` is written as its
+class and its field values and rebuilt by one call of the class (the dataclasses'
+default pickling sets the fields one by one from Python, at twice the cost in the
+parent). The values the parent gets are the same.
 
 The pool is made once per process and kept for every later file (closed at exit). Its
 workers are forked from a ``forkserver`` that has already imported the mapper: cheap to
@@ -17,19 +26,25 @@ the workers are spawned.
 from __future__ import annotations
 
 import atexit
+import copyreg
+import dataclasses
+import gc
+import io
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import pickle
 import threading
+from array import array
 from collections import deque
 from collections.abc import Iterator
-from itertools import islice
 from multiprocessing.pool import AsyncResult, Pool
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from mappings.errors import RecordError
-from mappings.schema import Record
+from mappings.schema import Holding, Link, Record
 
 __all__ = ["PARALLEL_MIN_BYTES", "read_parallel", "shutdown"]
 
@@ -42,40 +57,121 @@ _ISO2709 = ("marc21", "unimarc", "cnmarc")
 
 Item = Record | RecordError
 
+#: A chunk of work: path, mapping, source, library, prepared, then the records as
+#: (number, offset, length) triples, flattened.
+Task = tuple[str, str, str, str, bool, array]  # type: ignore[type-arg]
 
-def _map_chunk(args: tuple[str, str, str, str, bool, list[tuple[int, int, bytes]]]) -> list[Any]:
+
+# -- the results' transport -----------------------------------------------------------
+def _by_constructor(cls: type) -> Any:
+    """A reducer rebuilding an instance of dataclass ``cls`` by ``cls(*field values)``."""
+    fields = dataclasses.fields(cls)
+    if any(not f.init for f in fields) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} cannot be rebuilt from its field values")
+    values = attrgetter(*(f.name for f in fields))
+    if len(fields) == 1:
+        return lambda obj: (cls, (values(obj),))
+    return lambda obj: (cls, values(obj))
+
+
+def _dispatch_table() -> dict[type, Any]:
+    from indexer.dedup import Prepared
+
+    table: dict[type, Any] = dict(copyreg.dispatch_table)
+    for cls in (Record, Link, Holding, Prepared):
+        table[cls] = _by_constructor(cls)
+    return table
+
+
+class _ChunkPickler(pickle.Pickler):
+    dispatch_table: dict[type, Any] = {}
+
+
+def _dumps(items: list[Any]) -> bytes:
+    if not _ChunkPickler.dispatch_table:
+        _ChunkPickler.dispatch_table = _dispatch_table()
+    buffer = io.BytesIO()
+    _ChunkPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(items)
+    return buffer.getvalue()
+
+
+def _loads(blob: bytes) -> list[Any]:
+    """The items of a chunk blob. The collector is held off while the chunk's objects
+    are made: they are all alive when it would run, so it would only walk them again
+    and again (half of the unpickling time in the parent); it sees them once after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(blob)  # type: ignore[no-any-return]
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# -- the workers ----------------------------------------------------------------------
+def _map_chunk(task: Task) -> bytes:
+    """Read, decode, map (and prepare) one chunk's records: the blob of the results,
+    rejects in place, in file order."""
     from indexer.pipeline import prepare_for_index
     from indexer.readers.marc import map_raw
 
-    path, kind, source, library, prepared, raws = args
+    path, kind, source, library, prepared, bounds = task
+    first, last = bounds[1], bounds[-2] + bounds[-1]
+    with open(path, "rb") as handle:
+        handle.seek(first)
+        data = handle.read(last - first)
+    name = Path(path).name
     out: list[Any] = []
-    for number, offset, data in raws:
-        try:
-            record = map_raw(data, kind, source=source, library=library)
+    # Nothing made here outlives the chunk: a collection would only walk live objects.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(0, len(bounds), 3):
+            number, offset, length = bounds[i], bounds[i + 1], bounds[i + 2]
+            try:
+                record = map_raw(
+                    data[offset - first : offset - first + length],
+                    kind,
+                    source=source,
+                    library=library,
+                )
+            except RecordError as exc:
+                exc.path, exc.record, exc.offset = path, number, offset
+                exc.args = (exc.describe(),)
+                exc.__traceback__ = None  # no cycle through this frame
+                out.append(exc)
+                continue
+            if not record.source_id:  # as the sequential reader names it
+                record.source_id = f"{name}#{number}"
             out.append(prepare_for_index(record) if prepared else record)
-        except RecordError as exc:
-            exc.path, exc.record, exc.offset = path, number, offset
-            exc.args = (exc.describe(),)
-            out.append(exc)
-    return out
+        return _dumps(out)
+    finally:
+        del out
+        if collecting:
+            gc.enable()
 
 
 def _raw_batches(
     path: str, kind: str, source: str, library: str, prepared: bool
-) -> Iterator[tuple[str, str, str, str, bool, list[tuple[int, int, bytes]]] | RecordError]:
-    from indexer.readers.marc import iter_raw_chunks
+) -> Iterator[Task | RecordError]:
+    """Tasks of :data:`_CHUNK` items of the file each (rejects found while cutting count
+    as items and are yielded as they are found, ahead of their chunk's records)."""
+    from indexer.readers.marc import iter_raw_bounds
 
-    chunks = iter(iter_raw_chunks(path))
-    while True:
-        batch: list[tuple[int, int, bytes]] = []
-        for chunk in islice(chunks, _CHUNK):
-            if isinstance(chunk, RecordError):
-                yield chunk
-            else:
-                batch.append((chunk.number, chunk.offset, chunk.data))
-        if not batch:
-            return
-        yield (path, kind, source, library, prepared, batch)
+    bounds: array[int] = array("q")
+    items = 0
+    for item in iter_raw_bounds(path):
+        items += 1
+        if isinstance(item, RecordError):
+            yield item
+        else:
+            bounds.extend(item)
+        if items == _CHUNK:
+            if bounds:
+                yield (path, kind, source, library, prepared, bounds)
+            bounds, items = array("q"), 0
+    if bounds:
+        yield (path, kind, source, library, prepared, bounds)
 
 
 _POOL: tuple[int, Pool] | None = None
@@ -153,7 +249,7 @@ def read_parallel(
         yield from read_records(path, format=kind, source=source, library=library)
         return
     pool = _pool(workers)
-    window: deque[AsyncResult[list[Any]] | list[Any]] = deque()
+    window: deque[AsyncResult[bytes] | list[Any]] = deque()
     for item in _raw_batches(str(path), kind, source, library, prepared):
         if isinstance(item, RecordError):
             item.path = item.path or str(path)
@@ -166,5 +262,5 @@ def read_parallel(
         yield from _done(window.popleft())
 
 
-def _done(entry: AsyncResult[list[Any]] | list[Any]) -> list[Any]:
-    return entry if isinstance(entry, list) else entry.get()
+def _done(entry: AsyncResult[bytes] | list[Any]) -> list[Any]:
+    return entry if isinstance(entry, list) else _loads(entry.get())

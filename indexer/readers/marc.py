@@ -41,6 +41,7 @@ except ImportError:  # pragma: no cover - rmarc is in the "fast" extra
 __all__ = [
     "RawChunk",
     "decode_iso2709",
+    "iter_raw_bounds",
     "iter_raw_chunks",
     "map_raw",
     "read_iso2709",
@@ -92,7 +93,27 @@ def iter_raw_chunks(
     else cuts at the next 0x1D. Whitespace between records (a newline after every
     terminator, as in some exports) is skipped. Record numbers count from ``start``.
     """
-    buf, size = _open_map(path)
+    buf, _ = _open_map(path)
+    for item in iter_raw_bounds(path, start, end, buf):
+        if isinstance(item, RecordError):
+            yield item
+        else:
+            number, offset, length = item
+            yield RawChunk(number, offset, bytes(buf[offset : offset + length]))
+
+
+def iter_raw_bounds(
+    path: str | os.PathLike[str],
+    start: int = 0,
+    end: int | None = None,
+    buf: mmap.mmap | bytes | None = None,
+) -> Iterator[tuple[int, int, int] | RecordError]:
+    """:func:`iter_raw_chunks` without the bytes: ``(number, offset, length)`` of each
+    record (what a worker needs to read the record itself), rejects as they come."""
+    if buf is None:
+        buf, size = _open_map(path)
+    else:
+        size = len(buf)
     stop = size if end is None else min(end, size)
     pos, number = start, 0
     while pos < stop:
@@ -104,19 +125,19 @@ def iter_raw_chunks(
         head = bytes(buf[pos : pos + 5])
         length = int(head) if head.isdigit() else 0
         if length >= 25 and pos + length <= size and buf[pos + length - 1] == _END_OF_RECORD:
-            yield RawChunk(number, pos, bytes(buf[pos : pos + length]))
+            yield (number, pos, length)
             pos += length
             continue
         cut = buf.find(bytes([_END_OF_RECORD]), pos)
         next_pos = size if cut < 0 else cut + 1
-        data = bytes(buf[pos:next_pos])
         if cut < 0:
             reason = "truncated record: no record terminator (0x1D) before end of file"
         elif not head.isdigit():
             reason = f"record length in leader is not a number: {head!r}"
         else:
             reason = (
-                f"record length in leader ({length}) does not match the record ({len(data)} bytes)"
+                f"record length in leader ({length}) does not match the record "
+                f"({next_pos - pos} bytes)"
             )
         yield RecordError(reason, path=str(path), record=number, offset=pos)
         pos = next_pos
