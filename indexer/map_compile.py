@@ -57,6 +57,9 @@ _KNOWN: dict[Any, str] = {
     _t.squeeze_punctuation: "squeeze_punctuation",
     _t.year: "year",
 }
+#: Values remembered per cache (then it starts again): about 2 MB each.
+_CACHE_SIZE = 16384
+_MISS = object()
 #: Element-wise transforms (value -> value or nothing), run as each value is extracted.
 _PER_VALUE = frozenset(
     {"trim", "trim_punctuation", "clean", "lower", "squeeze_punctuation", "year"}
@@ -97,13 +100,22 @@ def _slice(spec: MarcSpec) -> str:
 
 
 # -- field rules --------------------------------------------------------------------
-def _emit_value(w: _Writer, head: list[str], known: bool = False) -> None:
+def _emit_value(w: _Writer, head: list[str], cache: str, known: bool = False) -> None:
     """One extracted value ``y``: cleaned (``clean_text``), run through the rule's
-    element-wise head, appended to ``v`` if it survives."""
+    element-wise head, appended to ``v`` if it survives.
+
+    The outcome is remembered per raw value in ``cache`` (shared by the rules with the
+    same head): those steps are pure functions of the value, and publishers, places,
+    names and subject headings come back record after record."""
     depth = w.depth
     if not known:  # else y is known to be a non-empty string
         w("if y:")
         w.indent()
+    w(f"z = {cache}.get(y, MISS)")
+    w("if z is MISS:")
+    w.indent()
+    w("k = y")
+    w("z = None")
     w("if y.isascii() and '&#x' not in y:")  # clean_text's ASCII path
     w("    y = ' '.join(y.split())")
     w("else:")
@@ -134,11 +146,18 @@ def _emit_value(w: _Writer, head: list[str], known: bool = False) -> None:
             continue
         w("if y:")
         w.indent()
-    w("v.append(y)")
+    w("z = y")
+    w.depth = depth + (0 if known else 1) + 1
+    w(f"if len({cache}) >= CACHE_SIZE:")
+    w(f"    {cache}.clear()")
+    w(f"{cache}[k] = z")
+    w.dedent()
+    w("if z is not None:")
+    w("    v.append(z)")
     w.depth = depth
 
 
-def _emit_control(w: _Writer, spec: MarcSpec, head: list[str]) -> None:
+def _emit_control(w: _Writer, spec: MarcSpec, head: list[str], cache: str) -> None:
     cut = _slice(spec)
     if spec.tag == "LDR":
         w("y = leader")
@@ -146,7 +165,7 @@ def _emit_control(w: _Writer, spec: MarcSpec, head: list[str]) -> None:
         w.indent()
         if cut:
             w(f"y = y{cut}")
-        _emit_value(w, head)
+        _emit_value(w, head, cache)
         w.dedent()
         return
     w(f"x = F.get({spec.tag!r})")
@@ -158,11 +177,13 @@ def _emit_control(w: _Writer, spec: MarcSpec, head: list[str]) -> None:
     w.indent()
     if cut:
         w(f"y = y{cut}")
-    _emit_value(w, head)
+    _emit_value(w, head, cache)
     w.depth -= 3
 
 
-def _emit_data(w: _Writer, spec: MarcSpec, separator: str | None, head: list[str]) -> None:
+def _emit_data(
+    w: _Writer, spec: MarcSpec, separator: str | None, head: list[str], cache: str
+) -> None:
     cut = _slice(spec)
     if spec.linked:
         w("if linked:")
@@ -193,7 +214,7 @@ def _emit_data(w: _Writer, spec: MarcSpec, separator: str | None, head: list[str
         w.indent()
         if cut:
             w(f"y = y{cut}")
-        _emit_value(w, head, known=not cut)
+        _emit_value(w, head, cache, known=not cut)
         w.dedent()
     else:
         w("for c, b in f[2]:")
@@ -201,7 +222,7 @@ def _emit_data(w: _Writer, spec: MarcSpec, separator: str | None, head: list[str
         w.indent()
         w.indent()
         w(f"y = b{cut}")
-        _emit_value(w, head)
+        _emit_value(w, head, cache)
         w.depth -= 2
     w.depth -= 2
 
@@ -254,15 +275,17 @@ def _emit_rule(
         namespace[f"X{index}"] = rule.extractor
         w(f"v = X{index}(rec)")
     else:
+        cache = "C_" + "_".join(head)  # one cache per head: known transform names
+        namespace.setdefault(cache, {})
         w("v = []")
         for number, spec in enumerate(rule.specs):
             if one_value and number:
                 w("if not v:")
                 w.indent()
             if spec.is_control:
-                _emit_control(w, spec, head)
+                _emit_control(w, spec, head, cache)
             else:
-                _emit_data(w, spec, rule.separator, head)
+                _emit_data(w, spec, rule.separator, head, cache)
             if one_value and number:
                 w.dedent()
     depth = w.depth
@@ -413,6 +436,8 @@ def mapper_source(mapping: Mapping) -> tuple[str, dict[str, Any]]:
         "_default_holding_kind": _map._default_holding_kind,
         "SETTINGS": mapping.settings,
         "EMPTY": {},
+        "MISS": _MISS,
+        "CACHE_SIZE": _CACHE_SIZE,
     }
     w = _Writer()
     w("F = rec.fields")

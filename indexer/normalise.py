@@ -94,6 +94,17 @@ def _keep_group(match: re.Match[str]) -> str:
     return match.group(1)
 
 
+def _period_after_word(text: str) -> bool:
+    """Whether _PERIOD_AFTER_WORD matches ``text``, which ends with ".": its "." can
+    only be the last character (nothing but whitespace may follow it), so the pattern
+    matches when the three characters before it are word characters or the one before
+    it is above U+2FFF (CJK); the substitution then only drops that final full stop."""
+    before = text[-4:-1]
+    if len(before) == 3 and (before.isalnum() or before.replace("_", "a").isalnum()):
+        return True  # \w is a letter, a digit or "_"
+    return len(text) >= 2 and text[-2] > "\u2fff"
+
+
 def trim_punctuation(value: str) -> str:
     """Strip ISBD punctuation at either end (traject's ``trim_punctuation``, CJK-aware)."""
     if value[-1:].isalnum() and value[:1].isalnum():
@@ -105,8 +116,8 @@ def trim_punctuation(value: str) -> str:
         text = _TRAILING.sub("", text)
     if text[-1:] in _TRAILING_FULLWIDTH_CHARS:
         text = _TRAILING_FULLWIDTH.sub("", text)
-    if text.endswith("."):
-        text = _PERIOD_AFTER_WORD.sub(_keep_group, text)
+    if text.endswith(".") and _period_after_word(text):
+        text = text[:-1]
     if text[:1] in _LEADING_CHARS:
         text = _LEADING.sub("", text)
     if text[:1] == "[":

@@ -48,7 +48,13 @@ _ISSN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
 
 
 def _isbn13_check(digits12: str) -> str:
-    total = sum(map(int, digits12[0::2])) + 3 * sum(map(int, digits12[1::2]))
+    if digits12.isascii() and digits12.isdigit():  # codes of "0".."9" less 48 each
+        codes = digits12.encode()
+        total = (
+            sum(codes[0::2]) + 3 * sum(codes[1::2]) - 48 * (len(codes[0::2]) + 3 * len(codes[1::2]))
+        )
+    else:  # other Unicode decimal digits
+        total = sum(map(int, digits12[0::2])) + 3 * sum(map(int, digits12[1::2]))
     return str((10 - total % 10) % 10)
 
 
@@ -119,8 +125,10 @@ def normalise_oclc(value: str) -> str:
     if not value:
         return ""
     text = value.strip()
-    while _OCLC_PREFIX.match(text):
-        text = _OCLC_PREFIX.sub("", text, count=1)
+    prefix = _OCLC_PREFIX.match(text)
+    while prefix:  # the pattern is anchored: cutting the match is sub(count=1)
+        text = text[prefix.end() :]
+        prefix = _OCLC_PREFIX.match(text)
     match = _OCLC_NUMBER.match(text)
     return match.group(1) if match else ""
 

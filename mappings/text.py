@@ -23,15 +23,22 @@ _CJK_RUN = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f]+"
 )
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_ASCII_PUNCT = {i: " " for i in range(128) if not chr(i).isalnum()}
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_CJK_RUN.search(text or ""))
+    if not text or text.isascii():  # every CJK range is outside ASCII
+        return False
+    return bool(_CJK_RUN.search(text))
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters folded to simplified (identity for other scripts)."""
+    return text if text.isascii() else _to_simplified(text)
 
 
 @lru_cache(maxsize=65536)
-def to_simplified(text: str) -> str:
-    """Traditional Chinese characters folded to simplified (identity for other scripts)."""
+def _to_simplified(text: str) -> str:
     return HanziConv.toSimplified(text) if has_cjk(text) else text
 
 
@@ -53,11 +60,13 @@ def cjk_bigrams(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to spaces, whitespace collapsed."""
-    if not text or text.isascii():  # NFKD of ASCII is itself, with no combining marks
-        stripped = text or ""
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not text:
+        return ""
+    if text.isascii():  # NFKD of ASCII is itself, with no combining marks
+        # \W and _ of ASCII are what is not a letter or digit: to spaces by a table
+        return " ".join(text.lower().translate(_ASCII_PUNCT).split())
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_PUNCT.sub(" ", stripped.lower()).split())
 
 
