@@ -32,7 +32,7 @@ from typing import Any
 
 from indexer import transforms as _t
 from indexer.marc_spec import _SKIPPED_CODES, MarcRecord, MarcSpec
-from indexer.normalise import clean_text, extract_year, trim_punctuation
+from indexer.normalise import clean_text, extract_year, normalise_language, trim_punctuation
 from mappings.errors import MappingError, RecordError
 from mappings.loader import FieldRule, HoldingRule, LinkRule, Mapping, record_field_kind
 from mappings.schema import Holding, Link, Record
@@ -60,10 +60,58 @@ _KNOWN: dict[Any, str] = {
 #: Values remembered per cache (then it starts again): about 2 MB each.
 _CACHE_SIZE = 16384
 _MISS = object()
-#: Element-wise transforms (value -> value or nothing), run as each value is extracted.
+#: Element-wise transforms (value -> value or nothing) known by name.
 _PER_VALUE = frozenset(
     {"trim", "trim_punctuation", "clean", "lower", "squeeze_punctuation", "year"}
 )
+# Factories' transforms share their code object: how a built-in one is recognised.
+_IDENTIFIER_CODE = _t._identifier(str).__code__
+_MATCH_CODE = _t.match("x").__code__
+_LOOKUP_CODES: dict[Any, bool] = {}  # code object -> keeps unmapped values (translate)
+
+
+def _lookup_codes() -> dict[Any, bool]:
+    if not _LOOKUP_CODES:
+        for factory, keeps in ((_t.map_, False), (_t.translate, True)):
+            _LOOKUP_CODES[factory("languages").__code__] = keeps
+    return _LOOKUP_CODES
+
+
+Step = tuple[Any, ...]
+"""One element-wise step of a rule's head: ``(name,)`` for the transforms above,
+``("fn", f)`` (value -> value, empty dropped, then de-duplicated: the identifier
+normalisers and ``language``), ``("match", regex)``, ``("lookup", table, keeps)``
+(``map:`` / ``translate:``, de-duplicated) and ``("split_codes",)`` (one value to many)."""
+
+#: Steps after which the transform de-duplicates its list (``_unique``).
+_DEDUPED = ("fn", "lookup")
+
+
+def _closure(func: Any) -> dict[str, Any]:
+    cells = func.__closure__ or ()
+    return dict(zip(func.__code__.co_freevars, (c.cell_contents for c in cells), strict=True))
+
+
+def _step(func: Any) -> Step | None:
+    """The element-wise step ``func`` is (a built-in transform), or None."""
+    name = _known(func)
+    if name in _PER_VALUE:
+        return (name,)
+    if func is _t.language:
+        return ("fn", normalise_language)
+    if func is _t.split_codes:
+        return ("split_codes",)
+    code = getattr(func, "__code__", None)
+    if code is None or not getattr(func, "__closure__", None):
+        return None
+    if code is _IDENTIFIER_CODE:
+        return ("fn", _closure(func)["func"])
+    if code is _MATCH_CODE:
+        return ("match", _closure(func)["regex"])
+    keeps = _lookup_codes().get(code)
+    if keeps is not None:
+        return ("lookup", _closure(func)["table"], keeps)
+    return None
 
 
 class _Writer:
@@ -100,13 +148,15 @@ def _slice(spec: MarcSpec) -> str:
 
 
 # -- field rules --------------------------------------------------------------------
-def _emit_value(w: _Writer, head: list[str], cache: str, known: bool = False) -> None:
+def _emit_value(w: _Writer, head: list[Step], cache: str, known: bool = False) -> None:
     """One extracted value ``y``: cleaned (``clean_text``), run through the rule's
-    element-wise head, appended to ``v`` if it survives.
+    element-wise head, what survives appended to ``v``.
 
     The outcome is remembered per raw value in ``cache`` (shared by the rules with the
     same head): those steps are pure functions of the value, and publishers, places,
-    names and subject headings come back record after record."""
+    names and subject headings come back record after record. A head that can make
+    several values of one (``split_codes``) remembers a tuple."""
+    many = any(step[0] == "split_codes" for step in head)
     depth = w.depth
     if not known:  # else y is known to be a non-empty string
         w("if y:")
@@ -114,15 +164,17 @@ def _emit_value(w: _Writer, head: list[str], cache: str, known: bool = False) ->
     w(f"z = {cache}.get(y, MISS)")
     w("if z is MISS:")
     w.indent()
+    top = w.depth
     w("k = y")
-    w("z = None")
+    w("z = []" if many else "z = None")
     w("if y.isascii() and '&#x' not in y:")  # clean_text's ASCII path
     w("    y = ' '.join(y.split())")
     w("else:")
     w("    y = _clean(y)")
     w("if y:")
     w.indent()
-    for name in head:
+    for step in head:
+        name = step[0]
         if name == "trim":
             w("y = y.strip()")
         elif name == "trim_punctuation":
@@ -144,20 +196,37 @@ def _emit_value(w: _Writer, head: list[str], cache: str, known: bool = False) ->
             w.indent()
             w("y = str(y)")
             continue
+        elif name == "split_codes":
+            w("for y in _split_codes([y]):")
+            w.indent()
+            continue  # keeps empty values
+        elif name == "match":
+            w(f"if {step[1]}.search(y):")
+            w.indent()
+            continue
+        elif name == "fn":
+            w(f"y = {step[1]}(y)")
+        elif name == "lookup":
+            w(f"y = {step[1]}.get(y.strip().lower(), {'y' if step[2] else repr('')})")
         w("if y:")
         w.indent()
-    w("z = y")
-    w.depth = depth + (0 if known else 1) + 1
+    w("z.append(y)" if many else "z = y")
+    w.depth = top
+    if many:
+        w("z = tuple(z)")
     w(f"if len({cache}) >= CACHE_SIZE:")
     w(f"    {cache}.clear()")
     w(f"{cache}[k] = z")
     w.dedent()
-    w("if z is not None:")
-    w("    v.append(z)")
+    if many:
+        w("v.extend(z)")
+    else:
+        w("if z is not None:")
+        w("    v.append(z)")
     w.depth = depth
 
 
-def _emit_control(w: _Writer, spec: MarcSpec, head: list[str], cache: str) -> None:
+def _emit_control(w: _Writer, spec: MarcSpec, head: list[Step], cache: str) -> None:
     cut = _slice(spec)
     if spec.tag == "LDR":
         w("y = leader")
@@ -182,7 +251,7 @@ def _emit_control(w: _Writer, spec: MarcSpec, head: list[str], cache: str) -> No
 
 
 def _emit_data(
-    w: _Writer, spec: MarcSpec, separator: str | None, head: list[str], cache: str
+    w: _Writer, spec: MarcSpec, separator: str | None, head: list[Step], cache: str
 ) -> None:
     cut = _slice(spec)
     if spec.linked:
@@ -248,16 +317,40 @@ def _emit_assign(w: _Writer, rule: FieldRule, deduped: bool, from_year: bool) ->
         w(f"record.{name} = v[0]")
 
 
-def _split_chain(rule: FieldRule) -> tuple[list[str], list[tuple[int, Any]]]:
-    """The rule's transforms as (element-wise head, [(position, transform), ...])."""
-    head: list[str] = []
+def _split_chain(rule: FieldRule) -> tuple[list[Step], list[tuple[int, Any]]]:
+    """The rule's transforms as (element-wise head, [(position, transform), ...]); a
+    de-duplicating step ends the head."""
+    head: list[Step] = []
     funcs = rule.transforms
     position = 0
     if rule.extractor is None:  # extractors' values are not cleaned: run them as lists
-        while position < len(funcs) and _known(funcs[position]) in _PER_VALUE:
-            head.append(_KNOWN[funcs[position]])
+        while position < len(funcs):
+            step = _step(funcs[position])
+            if step is None:
+                break
+            head.append(step)
             position += 1
+            if step[0] in _DEDUPED:
+                break
     return head, list(enumerate(funcs))[position:]
+
+
+def _named(head: list[Step], namespace: dict[str, Any]) -> tuple[list[Step], str]:
+    """``head`` with its objects put in the namespace (by name), and its cache's name."""
+    objects: dict[int, str] = namespace.setdefault("_OBJECTS", {})
+    named: list[Step] = []
+    for step in head:
+        if len(step) > 1:
+            name = objects.get(id(step[1]))
+            if name is None:
+                name = objects[id(step[1])] = f"O{len(objects)}"
+                namespace[name] = step[1]
+            step = (step[0], name, *step[2:])
+        named.append(step)
+    parts = ["_".join(str(part) for part in step) for step in named]
+    cache = "C_" + "__".join(parts)  # made of step names and O<n>: an identifier
+    namespace.setdefault(cache, {})
+    return named, cache
 
 
 def _emit_rule(
@@ -275,17 +368,16 @@ def _emit_rule(
         namespace[f"X{index}"] = rule.extractor
         w(f"v = X{index}(rec)")
     else:
-        cache = "C_" + "_".join(head)  # one cache per head: known transform names
-        namespace.setdefault(cache, {})
+        steps, cache = _named(head, namespace)
         w("v = []")
         for number, spec in enumerate(rule.specs):
             if one_value and number:
                 w("if not v:")
                 w.indent()
             if spec.is_control:
-                _emit_control(w, spec, head, cache)
+                _emit_control(w, spec, steps, cache)
             else:
-                _emit_data(w, spec, rule.separator, head, cache)
+                _emit_data(w, spec, rule.separator, steps, cache)
             if one_value and number:
                 w.dedent()
     depth = w.depth
@@ -296,6 +388,11 @@ def _emit_rule(
         w("if v:")
         w.indent()
     deduped = False
+    if head and head[-1][0] in _DEDUPED and names not in ([], ["first"]):
+        # the step's own de-duplication, before transforms that would see repeats (a
+        # list field de-duplicates anyway, "first" takes the same value either way)
+        w("v = list(dict.fromkeys(v))")
+        deduped = True
     for step, (position, func) in enumerate(rest):
         name = names[step]
         if name == "first" and step == len(rest) - 1 and rule.target != "list":
@@ -315,7 +412,8 @@ def _emit_rule(
     if not nonempty:
         w("if v:")
         w.indent()
-    _emit_assign(w, rule, deduped, from_year=bool(head) and head[-1] == "year" and one_value)
+    from_year = bool(head) and head[-1] == ("year",) and one_value
+    _emit_assign(w, rule, deduped, from_year)
     w.depth = depth - 1
     w("except _RULE_ERRORS as exc:")
     w(f"    raise MappingError(M{index} + repr(exc)) from exc")
@@ -431,6 +529,7 @@ def mapper_source(mapping: Mapping) -> tuple[str, dict[str, Any]]:
         "_trim_punctuation": trim_punctuation,
         "_LOOSE_COMMAS": _t._LOOSE_COMMAS,
         "_year": extract_year,
+        "_split_codes": _t.split_codes,
         "_is_open": _map.is_open_access_url,
         "_call_number_key": _map.call_number_key,
         "_default_holding_kind": _map._default_holding_kind,

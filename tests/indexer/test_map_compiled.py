@@ -207,7 +207,7 @@ RECORDS = [
         _653=[_df(" ", " ", "akeyword", "6x", "8y", "bother")],
         _041=[_df("0", " ", "aengfre")],
         _490=[_df(" ", " ", "aeng", "aFrench")],
-        _830=[_df(" ", " ", "aSeries")],
+        _830=[_df(" ", " ", "aSeries"), _df(" ", " ", "aSeries")],  # one after unique
         _520=[_df(" ", " ", "a  A SUMMARY  ")],
         _999=[_df(" ", " ", "dyes")],
         _020=[_df(" ", " ", "a0-444-89728-3 (pbk.)", "a9780140430479", "zbad")],
@@ -319,7 +319,8 @@ def test_source_is_made_of_the_mapping_only(test_mapping) -> None:
     source, namespace = mapper_source(test_mapping)
     assert "record.title = v[0]" in source and "'880'" in source
     series = test_mapping.fields.index(test_mapping.rule("series"))
-    assert namespace[f"T{series}_0"] is test_mapping.rule("series").transforms[0]  # translate
+    assert namespace[f"T{series}_1"] is test_mapping.rule("series").transforms[1]  # join
+    assert ".get(y.strip().lower(), y)" in source  # translate, written out
     assert "Austen" not in source
 
 
