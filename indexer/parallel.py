@@ -112,10 +112,12 @@ def _loads(blob: bytes) -> list[Any]:
 def _map_chunk(task: Task) -> bytes:
     """Read, decode, map (and prepare) one chunk's records: the blob of the results,
     rejects in place, in file order."""
+    from indexer.map import get_mapping
     from indexer.pipeline import prepare_for_index
     from indexer.readers.marc import map_raw
 
     path, kind, source, library, prepared, bounds = task
+    mapping = get_mapping(kind)
     first, last = bounds[1], bounds[-2] + bounds[-1]
     with open(path, "rb") as handle:
         handle.seek(first)
@@ -131,7 +133,7 @@ def _map_chunk(task: Task) -> bytes:
             try:
                 record = map_raw(
                     data[offset - first : offset - first + length],
-                    kind,
+                    mapping,
                     source=source,
                     library=library,
                 )
