@@ -344,6 +344,14 @@ class Catalog:
             (source, kind, reason, n),
         )
 
+    def count_many(self, counts: dict[tuple[str, str, str], int]) -> None:
+        """:meth:`count` of each ``(source, kind, reason): n``."""
+        self.db.executemany(
+            "INSERT INTO counters (source, kind, reason, count) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (source, kind, reason) DO UPDATE SET count = count + excluded.count",
+            [(*key, n) for key, n in counts.items()],
+        )
+
     def counters(self) -> list[tuple[str, str, str, int]]:
         rows = self.db.execute(
             "SELECT source, kind, reason, count FROM counters ORDER BY source, kind, count DESC"

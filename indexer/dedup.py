@@ -205,6 +205,7 @@ class Deduplicator:
         self._key_rows: list[tuple[str, str, str]] = []
         self._dirty_facts: set[str] = set()
         self._removed: set[str] = set()
+        self._vetoes: dict[tuple[str, str, str], int] = {}
         self.fresh: dict[str, list[Record]] = {}
 
     def add(self, records: Sequence[Record | Prepared], run: int) -> set[str]:
@@ -238,6 +239,9 @@ class Deduplicator:
             dirty.add(cluster_id)
         self._flush()
         self.catalog.touch(unchanged, run)
+        if self._vetoes:
+            self.catalog.count_many(self._vetoes)
+            self._vetoes = {}
         return dirty
 
     def remove(self, keys: Iterable[str]) -> set[str]:
@@ -254,6 +258,7 @@ class Deduplicator:
         self._keys.clear()
         self._present.clear()
         self._removed = set()
+        self._vetoes = {}
         self.fresh = {}
 
     def created(self) -> set[str]:
@@ -341,7 +346,8 @@ class Deduplicator:
                 if reason is None:
                     return cluster_id
                 log.info("%s not merged into %s: %s", record.key, cluster_id, reason)
-                self.catalog.count(record.source, "veto", reason)
+                key = (record.source, "veto", reason)
+                self._vetoes[key] = self._vetoes.get(key, 0) + 1
         return None
 
     def _new_id(self, record: Record, keys: list[str]) -> tuple[str, bool]:
