@@ -20,13 +20,12 @@ spec objects and lists of intermediate values.
 
 The source is built only from the mapping (strings enter through :func:`repr`,
 callables through the function's namespace), never from record data, and is compiled
-once per mapping and process. ``EFIRST_SHOW_MAPPER=1`` logs it.
+once per mapping and process (logged at DEBUG; :func:`mapper_source` gives it).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -571,8 +570,7 @@ def compile_marc(mapping: Mapping) -> CompiledMapper | None:
     if not _compilable(mapping):
         return None
     source, namespace = mapper_source(mapping)
-    if os.environ.get("EFIRST_SHOW_MAPPER") == "1":
-        log.info("compiled mapper for %s:\n%s", mapping.path, source)
+    log.debug("compiled mapper for %s:\n%s", mapping.path, source)
     code = compile(source, f"<mapper {mapping.name}>", "exec")
     exec(code, namespace)  # source made from the validated mapping only, never from records
     return namespace["mapper"]  # type: ignore[no-any-return]
