@@ -57,7 +57,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 #: What :func:`index_records` takes: records (plain or prepared) and rejects.
 Item = Record | Prepared | RecordError
-BATCH_SIZE = 10_000
+#: Records a batch (one catalog transaction, one engine commit). Each commit rewrites
+#: the catalog's index pages the batch touched (match keys and cluster ids are random, so
+#: a batch touches most of them) and flushes a tantivy segment: 25,000 cost 10-20 % less
+#: a record than 10,000 at 200k records, for ~150 MB more memory in the indexing process.
+BATCH_SIZE = 25_000
 
 
 def reject_reason(error: RecordError) -> str:
