@@ -18,6 +18,8 @@ Command-line options override these (``--workers 8``), as does ``GUNICORN_CMD_AR
   lets whichever worker is free take it. Put a reverse proxy in front (TLS, client
   keep-alive, static files); nginx talks to its upstreams one connection per request
   by default.
+- **Usage events written on exit**: a worker that stops (restart, shutdown) writes the
+  usage events it still buffers (:func:`search_app.usage.close_store`).
 - **Warm-up** before a worker accepts connections (:func:`search_app.warmup.warm_up`):
   templates compiled, catalogs and locale data loaded, the index's columns read, so
   the first patrons after a (re)start do not pay for it.
@@ -29,7 +31,7 @@ import logging
 import os
 from typing import Any
 
-__all__ = ["keepalive", "post_worker_init", "threads", "worker_class", "workers"]
+__all__ = ["keepalive", "post_worker_init", "threads", "worker_class", "worker_exit", "workers"]
 
 log = logging.getLogger("gunicorn.error")
 
@@ -53,3 +55,12 @@ def post_worker_init(worker: Any) -> None:
 
     seconds = warm_up(worker.wsgi)
     log.info("worker %s warmed up in %.0f ms", worker.pid, seconds * 1000)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Write the usage events the worker still buffers."""
+    from search_app.usage import close_store
+
+    app = getattr(worker, "wsgi", None)  # None when the app failed to load
+    if app is not None:
+        close_store(app)

@@ -11,7 +11,8 @@
 - the staff report pages (:mod:`search_app.stats_pages`).
 
 Events go to :class:`search_app.usage_store.UsageStore` (``EFIRST_USAGE_DB``, default
-``<data dir>/usage.sqlite3``). ``EFIRST_USAGE=False`` turns capture off.
+``<data dir>/usage.sqlite3``), buffered and written every second by a background thread
+and when the process ends. ``EFIRST_USAGE=False`` turns capture off.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "CAPTURED",
     "ROBOTS",
     "citation_record",
+    "close_store",
     "get_store",
     "init_app",
     "is_robot",
@@ -75,14 +77,27 @@ DATA_TYPES = {
 }
 
 
+#: How often the app's usage store writes its buffered events (see usage_store).
+FLUSH_SECONDS = 1.0
+
+
 def get_store() -> UsageStore:
-    """The app's usage store, opened on first use."""
+    """The app's usage store, opened on first use (events buffered, written every
+    :data:`FLUSH_SECONDS` and when the process ends)."""
     store = current_app.extensions.get(EXTENSION)
     if store is None:
         config = current_app.config
         path = config.get("EFIRST_USAGE_DB") or Path(config["EFIRST_DATA_DIR"]) / FILE_NAME
-        store = current_app.extensions.setdefault(EXTENSION, UsageStore(path))
+        opened = UsageStore(path, flush_seconds=FLUSH_SECONDS)
+        store = current_app.extensions.setdefault(EXTENSION, opened)
     return store
+
+
+def close_store(app: Flask) -> None:
+    """Write the app's buffered usage events and close its store (a worker's exit)."""
+    store = app.extensions.get(EXTENSION)
+    if store is not None:
+        store.close()
 
 
 def is_robot(user_agent: str) -> bool:

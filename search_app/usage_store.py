@@ -1,9 +1,17 @@
 """The usage-event store: one sqlite3 file (WAL) under the data dir, ``usage.sqlite3``.
 
-Every captured event is one row written by one short autocommit ``INSERT`` (no
-explicit transaction, ``synchronous=NORMAL``: tens of microseconds), so capture never
-slows a page noticeably. A write that fails (disk full, a lock held too long by another
-worker) is logged and dropped: statistics never break a patron's page.
+Every captured event is one row. A store made with ``flush_seconds`` (the web app's:
+:func:`search_app.usage.get_store`) keeps the rows in memory, stamped when captured, and
+a background thread writes them every ``flush_seconds`` in one transaction; a page then
+never waits for sqlite, nor for the write lock another worker holds (at ~1,300 searches a
+second, a row per request kept the workers queueing on that lock). Reads through the
+store write its buffer first; :meth:`UsageStore.close` and the end of the process
+(``atexit``: a gunicorn worker's graceful exit, ``efirst serve`` stopped) write what is
+left, so a clean shutdown loses nothing; a killed process loses at most the last
+``flush_seconds``. Without ``flush_seconds`` each event is one short autocommit
+``INSERT`` (``synchronous=NORMAL``: tens of microseconds). A write that fails (disk
+full, a lock held too long by another worker) is logged and dropped: statistics never
+break a patron's page.
 
 Event kinds (:data:`KINDS`), and the COUNTER metrics they feed (:mod:`search_app.counter`):
 
@@ -23,8 +31,12 @@ COUNTER fallback for sessions without a login), so no address is stored. Times a
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
@@ -140,29 +152,86 @@ class UsageStore:
         The database file (created with its directory when missing).
     busy_timeout_ms:
         How long a writer waits for another process's lock before dropping the event.
+    flush_seconds:
+        Above 0: events are buffered and written by a background thread this often (see
+        the module docstring); 0: each :meth:`add` writes at once.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 2000) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 2000, flush_seconds: float = 0.0
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout_ms = busy_timeout_ms
+        self.flush_seconds = flush_seconds
         self._db = ThreadConnections(self.path, timeout=busy_timeout_ms / 1000)
         self._db.get().executescript(SCHEMA)
+        self._pending: list[tuple[str, ...]] = []
+        self._pending_lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+        self._flusher_pid = 0
+        self._stop = threading.Event()
+        if flush_seconds > 0:
+            _BUFFERED.add(self)
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Write the buffered events, stop the writer thread, close this thread's
+        connection."""
+        self._stop.set()
+        flusher = self._flusher
+        if flusher is not None and self._flusher_pid == os.getpid():
+            flusher.join()
+        self.flush()
         self._db.close()
 
     # -- writing -----------------------------------------------------------------------
 
     def add(self, event: UsageEvent) -> bool:
-        """Store one event (one autocommit INSERT); False when the write failed (logged)."""
+        """Store one event (buffered, or one autocommit INSERT); False when the write
+        failed (logged)."""
+        if self.flush_seconds > 0:
+            row = _event_row(event)
+            with self._pending_lock:
+                if self._flusher_pid != os.getpid():  # first event, or a forked child
+                    self._start_flusher()
+                self._pending.append(row)
+            return True
         try:
             self._db.get().execute(_INSERT_EVENT, _event_row(event))
         except sqlite3.Error:
             log.exception("usage: %s event for record %r not stored", event.kind, event.record)
             return False
         return True
+
+    def _start_flusher(self) -> None:
+        """(Under the buffer lock.) A parent's buffer is the parent's to write."""
+        self._pending = []
+        self._stop = threading.Event()
+        self._flusher_pid = os.getpid()
+        self._flusher = threading.Thread(
+            target=self._write_every, name="efirst-usage-writer", daemon=True
+        )
+        self._flusher.start()
+
+    def _write_every(self) -> None:
+        while not self._stop.wait(self.flush_seconds):
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the buffered events now, in one transaction; returns how many."""
+        with self._pending_lock:
+            if self._flusher_pid != os.getpid():
+                return 0
+            rows, self._pending = self._pending, []
+        if not rows:
+            return 0
+        try:
+            with self._db.write() as conn:
+                conn.executemany(_INSERT_EVENT, rows)
+        except sqlite3.Error:
+            log.exception("usage: %d events not stored", len(rows))
+            return 0
+        return len(rows)
 
     def add_many(self, events: Iterable[UsageEvent]) -> int:
         """Store several events in one transaction (seeding, imports); returns the count."""
@@ -188,7 +257,8 @@ class UsageStore:
         self, first_month: str, last_month: str, library: str | None = None
     ) -> Iterator[sqlite3.Row]:
         """Events of the months ``first_month``..``last_month`` (``YYYY-MM``, inclusive),
-        oldest first; only ``library``'s when given."""
+        oldest first; only ``library``'s when given (buffered events are written first)."""
+        self.flush()
         sql = "SELECT * FROM usage_events WHERE month BETWEEN ? AND ?"
         params: list[str] = [first_month, last_month]
         if library is not None:
@@ -198,6 +268,7 @@ class UsageStore:
 
     def titles(self, records: Iterable[str]) -> dict[str, TitleInfo]:
         """The stored title snapshots of ``records`` (those known)."""
+        self.flush()
         wanted = sorted(set(records))
         found: dict[str, TitleInfo] = {}
         names = [f.name for f in fields(TitleInfo)]
@@ -211,3 +282,13 @@ class UsageStore:
             ):
                 found[row["record"]] = TitleInfo(*(row[n] for n in names))
         return found
+
+
+#: Buffered stores of this process, written out when it ends.
+_BUFFERED: weakref.WeakSet[UsageStore] = weakref.WeakSet()
+
+
+@atexit.register
+def _write_buffers() -> None:
+    for store in list(_BUFFERED):
+        store.flush()

@@ -22,9 +22,11 @@ from indexer.documents import cluster_document
 from search_app import create_app, gunicorn_conf
 from search_app.services import services
 from search_app.usage import get_store
+from search_app.usage_store import UsageStore
 from search_app.warmup import warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
+SEARCHES = ["climate", "glacier", "weather", "journal", "society", "china", "open", "data"]
 PAGES = {"base.html", "_macros.html", "portal/home.html", "portal/search.html"}
 
 
@@ -125,8 +127,15 @@ def test_gunicorn_workers_warm_up_and_close_each_connection(tmp_path: Path) -> N
         body = response.read().decode()
         assert response.status == 200 and "/record/c-open" in body
         assert response.getheader("Connection") == "close"
+        for word in SEARCHES:  # counted, buffered by whichever worker answers
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", f"/search?q={word}", headers={"User-Agent": "Mozilla/5.0"})
+            assert connection.getresponse().status == 200
     finally:
-        process.terminate()
+        process.terminate()  # a clean shutdown: the workers write what they buffer
         _, errors = process.communicate(timeout=30)
     assert errors.count("warmed up in") == 2, errors
     assert "Traceback" not in errors
+    usage = UsageStore(tmp_path / "usage.sqlite3")
+    searches = [row for row in usage.events("2000-01", "2999-12") if row["kind"] == "search"]
+    assert len(searches) == len(SEARCHES)  # the first request had no user agent: a robot
