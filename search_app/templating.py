@@ -139,15 +139,7 @@ def members_list() -> list[tuple[str, Library]]:
 
 def member_options(locale: str) -> list[tuple[str, str]]:
     """``(code, name in locale)`` of every member, sorted by code, for library pickers."""
-    snapshot = members()
-    key = (id(snapshot), locale)
-    cached = _OPTIONS.get(key)
-    if cached is None or cached[0] is not snapshot:
-        if len(_OPTIONS) > 16:
-            _OPTIONS.clear()
-        names = [(code, lib.name(locale)) for code, lib in _sorted_members(snapshot)]
-        cached = _OPTIONS[key] = (snapshot, names)
-    return cached[1]
+    return _option_data(locale)[4]
 
 
 def member_names(locale: str) -> dict[str, str]:
@@ -159,7 +151,7 @@ def member_options_html(locale: str, chosen: str | None) -> Markup:
     """The library picker's ``<option>`` lines, one per member (sorted by code, named in
     ``locale``, ``chosen`` selected), each ending with a newline. Built once per members
     snapshot and locale; the page frame prints them on every page."""
-    _, _, lines, every = _option_data(locale)
+    _, _, lines, every, _ = _option_data(locale)
     if chosen not in lines:
         return every
     return Markup(
@@ -167,18 +159,17 @@ def member_options_html(locale: str, chosen: str | None) -> Markup:
     )
 
 
-def _option_data(
-    locale: str,
-) -> tuple[Members, dict[str, str], dict[str, tuple[str, str]], Markup]:
+def _option_data(locale: str) -> _OptionData:
     """Per members snapshot and locale: the snapshot, code -> name, code -> its option
-    line (plain and selected), and every plain line joined."""
+    line (plain and selected), every plain line joined, and ``(code, name)`` sorted."""
     snapshot = members()
     key = (id(snapshot), locale)
     cached = _OPTION_HTML.get(key)
     if cached is None or cached[0] is not snapshot:
         if len(_OPTION_HTML) > 16:
             _OPTION_HTML.clear()
-        names = dict(member_options(locale))
+        options = [(code, lib.name(locale)) for code, lib in _sorted_members(snapshot)]
+        names = dict(options)
         lines: dict[str, tuple[str, str]] = {}
         for code, name in names.items():
             value, label = escape(code), escape(name)
@@ -187,7 +178,7 @@ def _option_data(
                 f'        <option value="{value}" selected>{label}</option>\n',
             )
         every = Markup("".join(line for line, _ in lines.values()))
-        cached = _OPTION_HTML[key] = (snapshot, names, lines, every)
+        cached = _OPTION_HTML[key] = (snapshot, names, lines, every, options)
     return cached
 
 
@@ -202,10 +193,10 @@ def _sorted_members(snapshot: Members) -> list[tuple[str, Library]]:
 # Keyed by snapshot identity (a members file reload makes a new snapshot); the snapshot
 # is kept alongside so a recycled id() never returns another snapshot's list.
 _SORTED: dict[int, tuple[Members, list[tuple[str, Library]]]] = {}
-_OPTIONS: dict[tuple[int, str], tuple[Members, list[tuple[str, str]]]] = {}
-_OPTION_HTML: dict[
-    tuple[int, str], tuple[Members, dict[str, str], dict[str, tuple[str, str]], Markup]
-] = {}
+_OptionData = tuple[
+    Members, dict[str, str], dict[str, tuple[str, str]], Markup, list[tuple[str, str]]
+]
+_OPTION_HTML: dict[tuple[int, str], _OptionData] = {}
 
 
 def translated(labels: Mapping[str, Any]) -> dict[str, str]:
