@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_kit import tantivy_of
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -23,19 +24,13 @@ from delivery_testkit import Clock, build_app  # noqa: E402
 from portal_catalogue import sample_clusters  # noqa: E402
 
 from indexer.backends.tantivy_backend import TantivyBackend  # noqa: E402
-from indexer.documents import cluster_document  # noqa: E402
 from router.members import SAMPLE_MEMBERS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[TantivyBackend]:
-    engine = TantivyBackend(None)
-    engine.ensure_index()
-    result = engine.upsert(cluster_document(c) for c in sample_clusters())
-    assert not result.failed, result.failed
-    engine.refresh()
-    yield engine
-    engine.close()
+    with tantivy_of(sample_clusters()) as engine:
+        yield engine
 
 
 @pytest.fixture()

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from engine_kit import tantivy_of
 from flask import Flask
 
 from indexer.backends.tantivy_backend import TantivyBackend
-from indexer.documents import cluster_document
 from indexer.eholdings import EHoldingStore
 from indexer.readers.kbart import read_eholdings
 from mappings.schema import Cluster, EHolding, Holding, Link, Record
@@ -63,14 +63,8 @@ def _records() -> list[Record]:
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[TantivyBackend]:
-    engine = TantivyBackend(None)
-    engine.ensure_index()
-    clusters = [Cluster(f"c-{r.source_id}", [r]) for r in _records()]
-    result = engine.upsert(cluster_document(c) for c in clusters)
-    assert not result.failed
-    engine.refresh()
-    yield engine
-    engine.close()
+    with tantivy_of(Cluster(f"c-{r.source_id}", [r]) for r in _records()) as engine:
+        yield engine
 
 
 def _kbart() -> list[EHolding]:

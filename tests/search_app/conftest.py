@@ -7,24 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_kit import tantivy_of
 from flask import Flask
 from flask.testing import FlaskClient
 from portal_catalogue import ALLOWED_ORIGIN, PKU, THU, sample_clusters, sample_members
 
 from indexer.backends.tantivy_backend import TantivyBackend
-from indexer.documents import cluster_document
 from search_app import create_app
 
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[TantivyBackend]:
-    engine = TantivyBackend(None)
-    engine.ensure_index()
-    result = engine.upsert(cluster_document(c) for c in sample_clusters())
-    assert not result.failed, result.failed
-    engine.refresh()
-    yield engine
-    engine.close()
+    with tantivy_of(sample_clusters()) as engine:
+        yield engine
 
 
 @pytest.fixture()

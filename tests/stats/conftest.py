@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_kit import tantivy_of
 from flask import Flask
 from flask.testing import FlaskClient
 from stats_testkit import FDU, PASSWORD, PKU, THU, Clock, at, eholdings, sample_clusters
 
 from indexer.backends.tantivy_backend import TantivyBackend
-from indexer.documents import cluster_document
 from indexer.eholdings import EHoldingStore
 from router import api as router_api
 from router.members import SAMPLE_MEMBERS, load_members
@@ -27,13 +27,8 @@ from search_app.usage_store import UsageStore
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[TantivyBackend]:
-    engine = TantivyBackend(None)
-    engine.ensure_index()
-    result = engine.upsert(cluster_document(c) for c in sample_clusters())
-    assert not result.failed, result.failed
-    engine.refresh()
-    yield engine
-    engine.close()
+    with tantivy_of(sample_clusters()) as engine:
+        yield engine
 
 
 @pytest.fixture
