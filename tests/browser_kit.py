@@ -68,3 +68,14 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def desktop_page(locale: str = "en-GB") -> Iterator[Any]:
+    """A page of a fresh desktop-sized Chromium context in ``locale``, closed afterwards."""
+    with chromium() as browser:
+        context = browser.new_context(locale=locale, viewport={"width": 1200, "height": 900})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from admin_testkit import LIBRARY, PASSWORD, image_bytes
-from browser_kit import ARTIFACTS, chromium, serve
+from browser_kit import ARTIFACTS, desktop_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +19,8 @@ def served(app):
 
 @pytest.fixture
 def page():
-    with chromium() as browser:
-        context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 900})
-        yield context.new_page()
-        context.close()
+    with desktop_page() as opened:
+        yield opened
 
 
 def test_admin_uploads_a_logo_and_the_portal_shows_it(page, served, accounts, tmp_path):

@@ -4,7 +4,7 @@ real HTTP server and refuses a request with a reason; the ledger shows the refus
 from __future__ import annotations
 
 import pytest
-from browser_kit import ARTIFACTS, chromium, serve
+from browser_kit import ARTIFACTS, desktop_page, serve
 from staff_testkit import PASSWORD, new_request
 
 pytestmark = pytest.mark.browser
@@ -18,10 +18,8 @@ def served(app):
 
 @pytest.fixture
 def page():
-    with chromium() as browser:
-        context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 900})
-        yield context.new_page()
-        context.close()
+    with desktop_page() as opened:
+        yield opened
 
 
 def test_lender_signs_in_and_refuses_a_request(page, served, client, accounts, router):
