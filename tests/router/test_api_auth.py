@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from consortium_kit import consortium_app, staff_accounts
 from flask import Flask
 from flask.testing import FlaskClient
 
 from router import api as router_api
-from router.members import SAMPLE_MEMBERS, load_members
-from router.network import SAMPLE_NETWORK
-from router.service import CatalogItems, Router
-from search_app import auth, create_app
+from router.service import Router
 from search_app.cli import main
-from search_app.staff_store import StaffStore
 
 BORROWER, LENDER, SECOND, OTHER = "211010", "211030", "221010", "241010"
 PASSWORD = "correct horse battery"
@@ -25,15 +22,6 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def app(tmp_path: Path, clock) -> Flask:
-    application = create_app(
-        {
-            "TESTING": True,
-            "EFIRST_DATA_DIR": str(tmp_path),
-            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
-            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
-            "SECRET_KEY": "router-auth-tests",
-        }
-    )
     holdings = [
         {"library": code, "kind": "print", "location": "Stacks", "call_number": "K25"}
         for code in (LENDER, SECOND, "252010")
@@ -50,16 +38,8 @@ def app(tmp_path: Path, clock) -> Flask:
             "links": [],
         }
     }
-    router = Router(
-        tmp_path / "ledger.sqlite3",
-        members=SAMPLE_MEMBERS,
-        network_path=SAMPLE_NETWORK,
-        items=CatalogItems(get_payload=payloads.get, find_eholdings=lambda **_: []),
-        clock=clock,
-    )
-    router_api.init_app(application, router)
-    store = StaffStore(tmp_path / "ledger.sqlite3", hash_method="pbkdf2:sha256:1000")
-    auth.init_app(application, store)
+    application = consortium_app(tmp_path, clock, secret="router-auth-tests", payloads=payloads.get)
+    store = staff_accounts(application)
     store.create_user("lend", PASSWORD, "ill_staff", [LENDER], actor="test")
     store.create_user("other", PASSWORD, "ill_staff", [OTHER], actor="test")
     store.create_user("boss", PASSWORD, "consortium_admin", actor="test")

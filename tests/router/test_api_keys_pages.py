@@ -7,15 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from consortium_kit import consortium_app, staff_accounts
 from flask import Flask
 from flask.testing import FlaskClient
 
 from router import api as router_api
-from router.members import SAMPLE_MEMBERS, load_members
-from router.network import SAMPLE_NETWORK
-from router.service import CatalogItems, Router
-from search_app import auth, create_app
-from search_app.staff_store import StaffStore
+from router.service import Router
+from search_app import auth
 
 LIB, OTHER, CONSORTIUM = "211030", "241010", "CASHL"
 PASSWORD = "correct horse battery"
@@ -24,25 +22,8 @@ KEY = re.compile(r"efk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 @pytest.fixture
 def app(tmp_path: Path, clock) -> Flask:
-    application = create_app(
-        {
-            "TESTING": True,
-            "EFIRST_DATA_DIR": str(tmp_path),
-            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
-            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
-            "SECRET_KEY": "api-keys-page-tests",
-        }
-    )
-    router = Router(
-        tmp_path / "ledger.sqlite3",
-        members=SAMPLE_MEMBERS,
-        network_path=SAMPLE_NETWORK,
-        items=CatalogItems(get_payload=lambda _id: None, find_eholdings=lambda **_: []),
-        clock=clock,
-    )
-    router_api.init_app(application, router)
-    store = StaffStore(tmp_path / "ledger.sqlite3", hash_method="pbkdf2:sha256:1000")
-    auth.init_app(application, store)
+    application = consortium_app(tmp_path, clock, secret="api-keys-page-tests")
+    store = staff_accounts(application)
     store.create_user("libadmin", PASSWORD, "library_admin", [LIB], actor="test")
     store.create_user("ill", PASSWORD, "ill_staff", [LIB], actor="test")
     store.create_user("otheradmin", PASSWORD, "library_admin", [OTHER], actor="test")

@@ -8,19 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consortium_kit import consortium_app
 from flask import Flask
 from flask.testing import FlaskClient
 from staff_testkit import PASSWORD, Clock
 
 from router import api as router_api
-from router.members import SAMPLE_MEMBERS, load_members
-from router.network import SAMPLE_NETWORK
-from router.service import CatalogItems, Router
-from search_app import auth, create_app
+from router.service import Router
+from search_app import auth
 from search_app.staff_store import Account, StaffStore
-
-#: Test accounts hash with cheap pbkdf2 (one test checks the scrypt default).
-FAST_HASH = "pbkdf2:sha256:1000"
 
 
 def _payload(record_id: str, libraries: list[str], **extra: Any) -> dict[str, Any]:
@@ -57,28 +53,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock) -> Flask:
-    application = create_app(
-        {
-            "TESTING": True,
-            "EFIRST_DATA_DIR": str(tmp_path),
-            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
-            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
-            "SECRET_KEY": "staff-tests",
-        }
-    )
-    router = Router(
-        tmp_path / "ledger.sqlite3",
-        members=SAMPLE_MEMBERS,
-        network_path=SAMPLE_NETWORK,
-        items=CatalogItems(get_payload=CATALOGUE.get, find_eholdings=lambda **_: []),
-        clock=clock,
+    return consortium_app(
+        tmp_path,
+        clock,
+        secret="staff-tests",
+        payloads=CATALOGUE.get,
+        staff_clock=True,
         stats_ttl=0,
     )
-    router_api.init_app(application, router)
-    auth.init_app(
-        application, StaffStore(tmp_path / "ledger.sqlite3", clock=clock, hash_method=FAST_HASH)
-    )
-    return application
 
 
 @pytest.fixture

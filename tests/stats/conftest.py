@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from consortium_kit import consortium_app, staff_accounts
 from engine_kit import tantivy_of
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,11 +17,7 @@ from stats_testkit import FDU, PASSWORD, PKU, THU, Clock, at, eholdings, sample_
 from indexer.backends.tantivy_backend import TantivyBackend
 from indexer.eholdings import EHoldingStore
 from router import api as router_api
-from router.members import SAMPLE_MEMBERS, load_members
-from router.network import SAMPLE_NETWORK
-from router.service import CatalogItems, Router
-from search_app import auth, create_app
-from search_app.staff_store import StaffStore
+from router.service import Router
 from search_app.usage import get_store
 from search_app.usage_store import UsageStore
 
@@ -40,28 +37,15 @@ def clock() -> Clock:
 def app(tmp_path: Path, backend: TantivyBackend, clock: Clock) -> Iterator[Flask]:
     store = EHoldingStore(":memory:")
     store.load_package(PKU, "glaciology", eholdings())
-    application = create_app(
-        {
-            "TESTING": True,
-            "EFIRST_DATA_DIR": str(tmp_path),
-            "EFIRST_BACKEND": backend,
-            "EFIRST_EHOLDINGS": store,
-            "EFIRST_MEMBERS": load_members(SAMPLE_MEMBERS),
-            "EFIRST_MEMBERS_FILE": str(SAMPLE_MEMBERS),
-            "SECRET_KEY": "stats-tests",
-        }
-    )
-    router = Router(
-        tmp_path / "ledger.sqlite3",
-        members=SAMPLE_MEMBERS,
-        network_path=SAMPLE_NETWORK,
-        items=CatalogItems(get_payload=backend.get, find_eholdings=lambda **_: []),
-        clock=clock,
+    application = consortium_app(
+        tmp_path,
+        clock,
+        secret="stats-tests",
+        payloads=backend.get,
+        config={"EFIRST_BACKEND": backend, "EFIRST_EHOLDINGS": store},
         stats_ttl=0,
     )
-    router_api.init_app(application, router)
-    accounts = StaffStore(tmp_path / "ledger.sqlite3", hash_method="pbkdf2:sha256:1000")
-    auth.init_app(application, accounts)
+    accounts = staff_accounts(application)
     accounts.create_user("admin", PASSWORD, "consortium_admin", actor="test")
     accounts.create_user("pku", PASSWORD, "ill_staff", [PKU], actor="test")
     accounts.create_user("thu", PASSWORD, "ill_staff", [THU], actor="test")
