@@ -139,7 +139,6 @@ def _map_chunk(task: Task) -> bytes:
                 )
             except RecordError as exc:
                 exc.path, exc.record, exc.offset = path, number, offset
-                exc.args = (exc.describe(),)
                 exc.__traceback__ = None  # no cycle through this frame
                 out.append(exc)
                 continue

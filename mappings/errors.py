@@ -50,6 +50,10 @@ class RecordError(ConsortiumError, ValueError):
         self.source_id = source_id
         super().__init__(self.describe())
 
+    def __str__(self) -> str:
+        # Readers fill in path/record/offset after the error is made: say where it is now.
+        return self.describe()
+
     def describe(self) -> str:
         where = [self.path or "<input>"]
         if self.record is not None:
